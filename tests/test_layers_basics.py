@@ -1,0 +1,84 @@
+"""Basic checks for every public layer (config, calls, fit step, .keras round trip) and mixed precision."""
+
+import numpy as np
+import keras
+import pytest
+
+from layer_checks import run_layer_basics
+from pel_keras import layers
+from pel_keras.layers.denoisers import DENOISERS
+
+FEATURES = (2, 9, 10, 6)
+
+CASES = [
+    (layers.MedianFilter2D, {"kernel_size": 3}, FEATURES),
+    (layers.MedianFilter2D, {"kernel_size": 5}, FEATURES),
+    (layers.MeanFilter2D, {"kernel_size": 3}, FEATURES),
+    (layers.NonLocalMeans2D, {"kernel_size": 3, "bandwidth": 0.5}, FEATURES),
+    (layers.ChannelAttention, {"reduction": 2}, FEATURES),
+    *[(layers.NoiseEnhancement, {"denoiser": name}, FEATURES) for name in DENOISERS],
+]
+
+
+@pytest.mark.parametrize("layer_class, kwargs, shape", CASES, ids=lambda v: getattr(v, "__name__", str(v)))
+def test_layer_basics(layer_class, kwargs, shape, tmp_path):
+    run_layer_basics(layer_class, kwargs, shape, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "kwargs, input_shape, output_shape",
+    [
+        ({}, (2, 16, 16, 3), (2, 8, 8, 192)),
+        ({}, (2, 15, 17, 3), (2, 8, 9, 192)),
+        ({"patch_size": 4, "stride": 1}, (2, 9, 7, 3), (2, 9, 7, 48)),
+    ],
+)
+def test_dct_basics(kwargs, input_shape, output_shape, tmp_path):
+    run_layer_basics(layers.DCTPatchDecomposition, kwargs, input_shape, tmp_path, output_shape)
+
+
+@pytest.mark.parametrize("streams", [1, 2])
+def test_mutual_enhancement_basics(streams, tmp_path):
+    shapes = [(2, 6, 7, 4), (2, 6, 7, 5)][:streams]
+    run_layer_basics(layers.MutualEnhancement, {}, shapes, tmp_path)
+
+
+def test_mutual_enhancement_rejects_unequal_spatial_sizes():
+    with pytest.raises(ValueError, match="same spatial size"):
+        layers.MutualEnhancement()([keras.Input((6, 6, 4)), keras.Input((3, 3, 4))])
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: layers.MedianFilter2D(4), "positive odd integer, got 4"),
+        (lambda: layers.MeanFilter2D(0), "positive odd integer, got 0"),
+        (lambda: layers.DCTPatchDecomposition(stride=0), "stride must be a positive integer, got 0"),
+        (lambda: layers.ChannelAttention(reduction=1.5), "got 1.5"),
+        (lambda: layers.NoiseEnhancement("median9"), "Unknown denoiser 'median9'"),
+        (lambda: layers.NonLocalMeans2D(bandwidth=0), "bandwidth must be positive, got 0"),
+    ],
+)
+def test_invalid_arguments_are_named(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_layers_under_mixed_precision():
+    """Enhancement layers compute in float16; the DCT stays float32 (0..255 through a DCT overflows)."""
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    images = np.random.default_rng(0).uniform(0, 255, (2, 16, 16, 3)).astype("float32")
+    coefficients = layers.DCTPatchDecomposition()(images)
+    assert coefficients.dtype == "float32"
+    features = keras.ops.cast(coefficients[..., :6] / 100.0, "float16")
+    for layer in [
+        layers.NoiseEnhancement("median3"),
+        layers.NoiseEnhancement("multi_median_3_5"),
+        layers.NoiseEnhancement("nonlocal_means"),
+        layers.ChannelAttention(2),
+    ]:
+        output = layer(features)
+        assert output.dtype == "float16", layer.name
+        assert np.all(np.isfinite(keras.ops.convert_to_numpy(output)))
+    rgb, freq = layers.MutualEnhancement()([features, features])
+    assert rgb.dtype == freq.dtype == "float16"
