@@ -1,4 +1,8 @@
-"""PEL-Keras: Progressive Enhancement Learning for face forgery detection (Gu et al., AAAI 2022)."""
+"""PEL-Keras: Progressive Enhancement Learning for face forgery detection (Gu et al., AAAI 2022).
+
+Imports stay lazy so that the numpy/OpenCV-only modules (face cropping, frame sampling) can be used
+without TensorFlow, e.g. by the edge predictor.
+"""
 
 
 def build_model(*args, **kwargs):
@@ -8,4 +12,13 @@ def build_model(*args, **kwargs):
     return _build_model(*args, **kwargs)
 
 
-__all__ = ["build_model"]
+def load_model(path, compile=False):
+    """Loads a saved PEL ``.keras`` model (registers the PEL layers first)."""
+    import keras
+
+    import pel_keras.layers  # noqa: F401  (registers the serializable PEL layers)
+
+    return keras.saving.load_model(path, compile=compile)
+
+
+__all__ = ["build_model", "load_model"]

@@ -148,11 +148,11 @@ def test_noise_enhancement_is_identity_with_zero_depthwise_conv(denoiser):
 
 
 def test_channel_attention_matches_eq_4_and_cbam_mlp():
-    features = RNG.normal(size=(2, 5, 6, 8)).astype("float32")
+    features = RNG.normal(size=(2, 5, 6, 32)).astype("float32")
     layer = layers.ChannelAttention(reduction=4)
     layer.build(features.shape)
-    w1, b1 = RNG.normal(size=(8, 2)), RNG.normal(size=2)
-    w2, b2 = RNG.normal(size=(2, 8)), RNG.normal(size=8)
+    w1, b1 = RNG.normal(size=(32, 8)) / 4, RNG.normal(size=8)
+    w2, b2 = RNG.normal(size=(8, 32)) / 4, RNG.normal(size=32)
     layer.hidden.set_weights([w1.astype("float32"), b1.astype("float32")])
     layer.excite.set_weights([w2.astype("float32"), b2.astype("float32")])
 

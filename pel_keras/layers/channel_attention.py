@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+MIN_HIDDEN = 8
+
 
 @keras.saving.register_keras_serializable(package="pel_keras")
 class ChannelAttention(keras.layers.Layer):
@@ -13,7 +15,9 @@ class ChannelAttention(keras.layers.Layer):
     the ReLU separately. The residual form keeps the features: a zero MLP gives ``1.5 * f``.
 
     Args:
-        reduction: hidden width of the MLP is ``max(1, C // reduction)`` (CBAM's 16 by default).
+        reduction: hidden width of the MLP is ``max(MIN_HIDDEN, C // reduction)`` (CBAM's 16 by
+            default). The floor of 8 units keeps narrow early stages (24-32 channels) from collapsing to
+            a single ReLU unit, which can be dead from the start and then never learns.
 
     Call arguments:
         inputs: ``(B, H, W, C)`` feature map. Output has the same shape.
@@ -28,7 +32,7 @@ class ChannelAttention(keras.layers.Layer):
     def build(self, input_shape):
         channels = input_shape[-1]
         self.hidden = keras.layers.Dense(
-            max(1, channels // self.reduction), activation="relu", dtype=self.dtype_policy, name="hidden"
+            max(MIN_HIDDEN, channels // self.reduction), activation="relu", dtype=self.dtype_policy, name="hidden"
         )
         self.excite = keras.layers.Dense(channels, dtype=self.dtype_policy, name="excite")
         pooled_shape = (input_shape[0], 1, 1, channels)
