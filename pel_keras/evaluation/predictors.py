@@ -103,7 +103,7 @@ def _load_saved_model(path):
     _single_io(path, len(inputs), len(signature.structured_outputs))
     (name, spec), = inputs.items()
 
-    def invoke(images):
+    def invoke(images):  # reaching the signature through `loaded` keeps the restored object alive
         outputs = loaded.signatures["serving_default"](**{name: tf.constant(images, spec.dtype)})
         return next(iter(outputs.values())).numpy()
 

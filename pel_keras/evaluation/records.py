@@ -13,6 +13,11 @@ CLEAN = "clean"
 LEVELS = ("frame", "video")
 
 
+def check_mode(mode):
+    if mode not in MODES:
+        raise ValueError(f"unknown evaluation mode {mode!r}; expected one of {MODES}")
+
+
 def dataset_record(dataset, scores, threshold=0.5, condition=CLEAN, strength=None):
     """Frame- and video-level metrics of one dataset under one condition (a perturbation name or "clean")."""
     metrics = level_metrics(scores, threshold)
@@ -57,8 +62,7 @@ def _with_deltas(records):
 
 def evaluation_record(mode, model, train_dataset, records):
     """One evaluation: the model evaluated, the dataset it was trained on and its records."""
-    if mode not in MODES:
-        raise ValueError(f"unknown evaluation mode {mode!r}; expected one of {MODES}")
+    check_mode(mode)
     if mode == "robustness":
         records = _with_deltas(records)
     return {"model": str(model), "train_dataset": train_dataset, "datasets": list(records)}

@@ -8,7 +8,7 @@ import json
 import os
 
 from pel_keras.evaluation import paper_tables as paper
-from pel_keras.evaluation.records import CLEAN, LEVELS, MODES
+from pel_keras.evaluation.records import CLEAN, LEVELS, MODES, check_mode
 
 LEGEND = (
     "ACC at the threshold given (fake when p > threshold), AUC, EER and AP as fractions. Frame level scores every "
@@ -39,10 +39,11 @@ def dataset_label(dataset):
 
 
 def condition_label(condition, strength):
-    """"+ GaussianBlur (13)" for a perturbation (Table 3's names), "clean" otherwise."""
+    """"+ GaussianBlur (13)" for a perturbation (Table 3's names; the strength when known), "clean" otherwise."""
     if condition == CLEAN:
         return CLEAN
-    return f"+ {paper.PERTURBATION_NAMES.get(condition, condition)} ({strength})"
+    name = f"+ {paper.PERTURBATION_NAMES.get(condition, condition)}"
+    return name if strength is None else f"{name} ({strength})"
 
 
 def _cells(values, formats, missing):
@@ -159,8 +160,7 @@ def _read_results(path):
 def write_results(eval_dir, mode, evaluation):
     """Stores `evaluation` under `mode` in `eval_dir/results.json`, rewrites `results.md` from all modes,
     and returns this mode's markdown (for the console)."""
-    if mode not in MODES:
-        raise ValueError(f"unknown evaluation mode {mode!r}; expected one of {MODES}")
+    check_mode(mode)
     os.makedirs(eval_dir, exist_ok=True)
     json_path = os.path.join(eval_dir, "results.json")
     results = _read_results(json_path)
