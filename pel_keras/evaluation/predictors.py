@@ -133,8 +133,9 @@ def _load_tflite(path):
     inputs, outputs = interpreter.get_input_details(), interpreter.get_output_details()
     _single_io(path, len(inputs), len(outputs))
     (source,), (target,) = inputs, outputs
-    if np.issubdtype(source["dtype"], np.integer) and source["quantization"][0] == 0:
-        raise ModelError(f"{path}: integer input without quantization parameters")
+    for role, detail in (("input", source), ("output", target)):
+        if np.issubdtype(detail["dtype"], np.integer) and detail["quantization"][0] == 0:
+            raise ModelError(f"{path}: integer {role} without quantization parameters")
     interpreter.allocate_tensors()
 
     def invoke(images):

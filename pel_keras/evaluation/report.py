@@ -99,31 +99,39 @@ def _details(records):
     return ["", "N counts frames at frame level and videos at video level.", "", *_table(header, rows), "", *skipped]
 
 
+def _dataset_columns(records):
+    return [(dataset_label(r["dataset"]), paper.PAPER_COLUMNS.get(r["dataset"])) for r in records]
+
+
+def _published_block(evaluation):
+    """The paper's training set whose rows of Tables 2-3 sit beside ours, and a line saying which it is."""
+    block = paper.PAPER_TRAINING.get(evaluation["train_dataset"])
+    return block, f"Published rows: models trained on {block or 'none comparable'}."
+
+
 def _intra(evaluation):
     records = evaluation["datasets"]
-    columns = [(dataset_label(r["dataset"]), paper.PAPER_COLUMNS.get(r["dataset"])) for r in records]
     ours = _ours(records, lambda r, level: (r[level]["acc"], r[level]["auc"]))
-    return ["## Intra-dataset (paper Table 1)", *_comparison(columns, ("ACC", "AUC"), (_percent, _fraction), paper.TABLE1, ours)]
+    table = _comparison(_dataset_columns(records), ("ACC", "AUC"), (_percent, _fraction), paper.TABLE1, ours)
+    return ["## Intra-dataset (paper Table 1)", *table]
 
 
 def _cross(evaluation):
     records = evaluation["datasets"]
-    block = paper.PAPER_TRAINING.get(evaluation["train_dataset"])
-    columns = [(dataset_label(r["dataset"]), paper.PAPER_COLUMNS.get(r["dataset"])) for r in records]
+    block, note = _published_block(evaluation)
     ours = _ours(records, lambda r, level: (r[level]["auc"], r[level]["eer"]))
-    published = paper.TABLE2.get(block, {})
-    table = _comparison(columns, ("AUC", "EER"), (_fraction, _fraction), published, ours)
-    return ["## Cross-dataset (paper Table 2)", f"Published rows: models trained on {block or 'none comparable'}.", "", *table]
+    table = _comparison(_dataset_columns(records), ("AUC", "EER"), (_fraction, _fraction), paper.TABLE2.get(block, {}), ours)
+    return ["## Cross-dataset (paper Table 2)", note, "", *table]
 
 
 def _robustness(evaluation):
     perturbed = [r for r in evaluation["datasets"] if "skipped" not in r and r["condition"] != CLEAN]
-    block = paper.PAPER_TRAINING.get(evaluation["train_dataset"])
+    block, note = _published_block(evaluation)
     columns = [(condition_label(r["condition"], r["strength"]), r["condition"]) for r in perturbed]
     ours = _ours(perturbed, lambda r, level: (r["delta"][level]["acc"], r["delta"][level]["auc"]))
     formats = (_signed_percent, _signed_fraction)
     table = _comparison(columns, ("ΔACC", "ΔAUC"), formats, paper.TABLE3.get(block, {}), ours)
-    return ["## Robustness (paper Table 3)", f"Published rows: models trained on {block or 'none comparable'}.", "", *table]
+    return ["## Robustness (paper Table 3)", note, "", *table]
 
 
 _SECTIONS = {"intra": _intra, "cross": _cross, "robustness": _robustness}
