@@ -45,5 +45,6 @@ def test_robustness_run_from_a_saved_model(tmp_path):
     results = json.loads((tmp_path / "eval" / "results.json").read_text())["robustness"]
     expected_auc = roc_auc_score(clean.labels, model.predict(np.concatenate([b[0] for b in _batches()]), verbose=0))
     assert results["datasets"][0]["frame"]["auc"] == pytest.approx(expected_auc)
-    assert [r["condition"] for r in results["datasets"]] == ["clean", "gaussian_noise", "salt_and_pepper", "gaussian_blur"]
+    conditions = [r["condition"] for r in results["datasets"]]
+    assert conditions == ["clean", "gaussian_noise", "salt_and_pepper", "gaussian_blur"]
     assert all(r["delta"]["video"]["auc"] is not None for r in results["datasets"][1:])

@@ -25,7 +25,8 @@ def _images(batch, seed=0):
 
 def _converted(converter, path):
     integer = converter.inference_input_type == tf.int8
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8 if integer else tf.lite.OpsSet.TFLITE_BUILTINS]
+    ops = tf.lite.OpsSet.TFLITE_BUILTINS_INT8 if integer else tf.lite.OpsSet.TFLITE_BUILTINS
+    converter.target_spec.supported_ops = [ops]
     path.write_bytes(converter.convert())
     return path
 

@@ -42,7 +42,8 @@ def test_scores_every_frame_in_order_from_tf_data(capsys):
 
 def test_numpy_batches_and_batch_size_give_the_same_scores():
     images, labels, videos, paths = _frames()
-    numpy_batches = [(images[i : i + 2], labels[i : i + 2], videos[i : i + 2], paths[i : i + 2]) for i in range(0, 7, 2)]
+    columns = (images, labels, videos, paths)
+    numpy_batches = [tuple(c[i : i + 2] for c in columns) for i in range(0, 7, 2)]  # the last one holds one frame
     one = score_batches(_brightness, numpy_batches, progress=False)
     other = score_batches(_brightness, _tf_batches(batch_size=4), progress=False)
     for field in ("paths", "videos", "labels", "probabilities"):

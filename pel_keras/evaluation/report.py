@@ -120,7 +120,8 @@ def _cross(evaluation):
     records = evaluation["datasets"]
     block, note = _published_block(evaluation)
     ours = _ours(records, lambda r, level: (r[level]["auc"], r[level]["eer"]))
-    table = _comparison(_dataset_columns(records), ("AUC", "EER"), (_fraction, _fraction), paper.TABLE2.get(block, {}), ours)
+    published = paper.TABLE2.get(block, {})
+    table = _comparison(_dataset_columns(records), ("AUC", "EER"), (_fraction, _fraction), published, ours)
     return ["## Cross-dataset (paper Table 2)", note, "", *table]
 
 
