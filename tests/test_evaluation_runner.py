@@ -52,7 +52,7 @@ def test_numpy_batches_and_batch_size_give_the_same_scores():
 
 def test_video_level_is_the_mean_of_frames():
     scores = score_batches(_brightness, _tf_batches(), progress=False)
-    videos = scores.video_level()
+    videos = scores.video_level
     assert list(videos.videos) == ["v1", "v2", "v3"]
     for video, label, probability, frames in zip(videos.videos, videos.labels, videos.probabilities, videos.frames):
         mine = scores.videos == video
@@ -84,7 +84,7 @@ def test_empty_dataset_is_reported_not_crashed():
 def test_video_with_both_labels_is_refused():
     scores = FrameScores(np.array(["a", "b"]), np.array(["v", "v"]), np.array([0.0, 1.0]), np.array([0.2, 0.3]))
     with pytest.raises(ValueError, match=r"1 videos have frames of both labels, e.g. \['v'\]"):
-        scores.video_level()
+        scores.video_level
 
 
 def test_inconsistent_batch_is_refused():
@@ -102,7 +102,7 @@ def test_csvs_round_trip(tmp_path):
     np.testing.assert_array_equal(np.array([row["probability"] for row in rows], np.float32), scores.probabilities)
     with open(video_csv, newline="") as file:
         rows = list(csv.DictReader(file))
-    videos = scores.video_level()
+    videos = scores.video_level
     assert [(row["video"], int(row["label"]), int(row["frames"])) for row in rows] == list(
         zip(videos.videos, videos.labels.astype(int), videos.frames)
     )

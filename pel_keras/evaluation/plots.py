@@ -13,7 +13,7 @@ from pel_keras.evaluation.records import LEVELS
 def _level_arrays(scores, level):
     if level == "frame":
         return scores.labels, scores.probabilities
-    videos = scores.video_level()
+    videos = scores.video_level
     return videos.labels, videos.probabilities
 
 

@@ -6,6 +6,7 @@ REFERENCE §2); both levels are summarized with the paper's metrics (Sec. 4.1).
 
 import csv
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -45,8 +46,9 @@ class FrameScores:
     def __len__(self):
         return len(self.paths)
 
+    @functools.cached_property
     def video_level(self):
-        """The `VideoScores`: mean probability per video id; every frame of a video must share its label."""
+        """The `VideoScores` (computed once): mean probability per video id; a video's frames share its label."""
         videos, first, inverse, frames = np.unique(
             self.videos, return_index=True, return_inverse=True, return_counts=True
         )
@@ -60,7 +62,7 @@ class FrameScores:
 
 def level_metrics(scores, threshold=0.5):
     """`{"frame": Metrics, "video": Metrics}` of one dataset."""
-    videos = scores.video_level()
+    videos = scores.video_level
     return {
         "frame": summarize(scores.labels, scores.probabilities, threshold),
         "video": summarize(videos.labels, videos.probabilities, threshold),
@@ -81,7 +83,7 @@ def _decimal(values):
 def write_score_csvs(scores, stem):
     """Writes `<stem>_frames.csv` (path, video, label, probability) and `<stem>_videos.csv`
     (video, label, frames, probability); returns both paths."""
-    videos = scores.video_level()
+    videos = scores.video_level
     frame_path, video_path = f"{stem}_frames.csv", f"{stem}_videos.csv"
     _write_rows(
         frame_path,
