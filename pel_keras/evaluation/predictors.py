@@ -1,0 +1,192 @@
+"""One predictor for every artifact the project writes, so export and quantization cost is measured on the
+same data as the trained model (issue: `evaluate.py --model=PATH`).
+
+`load_predictor(path)` returns a `Predictor`: images `(B, H, W, 3)` float32 RGB 0..255 -> fake
+probabilities `(B,)` float32, whatever the runtime: Keras (`.keras`), TensorFlow (SavedModel folder,
+`serving_default` signature), LiteRT (`.tflite`, float or int8-quantized input/output) or onnxruntime
+(`.onnx`). A model fixed at one batch size is fed in chunks of that size.
+
+Runtimes are imported when a model of their kind is loaded, so a LiteRT or ONNX predictor needs no
+TensorFlow import beyond what the caller already made.
+"""
+
+import dataclasses
+import os
+from collections.abc import Callable
+
+import numpy as np
+
+
+class ModelError(ValueError):
+    """A model file or folder that cannot serve as a predictor; the message names it."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Predictor:
+    """Callable `images (B, H, W, 3) -> probabilities (B,)` around one loaded model.
+
+    Attributes:
+        path: the model file or folder, named in every error.
+        run: the runtime call, float32 batch -> raw output of any shape holding B values.
+        input_shape: the model's `(H, W, C)`, None where a dimension is dynamic.
+    """
+
+    path: str
+    run: Callable[[np.ndarray], np.ndarray]
+    input_shape: tuple
+
+    def __call__(self, images):
+        images = np.asarray(images, dtype=np.float32)
+        expected = (None, *self.input_shape)
+        if images.ndim != 4 or any(e is not None and e != d for e, d in zip(expected, images.shape)):
+            wanted = ", ".join("any" if d is None else str(d) for d in self.input_shape)
+            raise ModelError(f"{self.path} takes images of shape (B, {wanted}); got {images.shape}")
+        if images.shape[0] == 0:
+            return np.zeros(0, np.float32)
+        probabilities = np.asarray(self.run(images), dtype=np.float32).reshape(-1)
+        if probabilities.size != images.shape[0]:
+            raise ModelError(
+                f"{self.path} returned {probabilities.size} values for {images.shape[0]} images; "
+                "expected one fake probability per image"
+            )
+        if not np.all((probabilities >= -1e-6) & (probabilities <= 1 + 1e-6)):
+            raise ModelError(
+                f"{self.path} returned values outside [0, 1] or NaN (min {probabilities.min()}, max "
+                f"{probabilities.max()}): not probabilities; does the model end in a sigmoid?"
+            )
+        return probabilities
+
+
+def _dims(shape):
+    """A shape with every dynamic dimension (None, -1, symbolic name) as None."""
+    return tuple(d if isinstance(d, (int, np.integer)) and d > 0 else None for d in shape)
+
+
+def _in_chunks(invoke, size):
+    """Feeds a model fixed at batch `size`: chunks of `size`, the last one padded by repeating its last image."""
+
+    def run(images):
+        outputs = []
+        for start in range(0, len(images), size):
+            chunk = images[start : start + size]
+            padded = np.concatenate([chunk, np.repeat(chunk[-1:], size - len(chunk), axis=0)])
+            outputs.append(np.asarray(invoke(padded)).reshape(size, -1)[: len(chunk)])
+        return np.concatenate(outputs)
+
+    return run
+
+
+def _batched(invoke, shape):
+    return (invoke if shape[0] is None else _in_chunks(invoke, shape[0])), shape[1:]
+
+
+def _single_io(path, inputs, outputs):
+    if inputs != 1 or outputs != 1:
+        raise ModelError(f"{path}: expected one input and one output; found {inputs} and {outputs}")
+
+
+def _load_keras(path):
+    import keras
+
+    model = keras.saving.load_model(path, compile=False)
+    return model.predict_on_batch, _dims(model.input_shape[1:])
+
+
+def _load_saved_model(path):
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(path)
+    if "serving_default" not in loaded.signatures:
+        raise ModelError(f"{path}: no 'serving_default' signature; found {sorted(loaded.signatures)}")
+    signature = loaded.signatures["serving_default"]
+    inputs = signature.structured_input_signature[1]
+    _single_io(path, len(inputs), len(signature.structured_outputs))
+    (name, spec), = inputs.items()
+
+    def invoke(images):  # reaching the signature through `loaded` keeps the restored object alive
+        outputs = loaded.signatures["serving_default"](**{name: tf.constant(images, spec.dtype)})
+        return next(iter(outputs.values())).numpy()
+
+    return _batched(invoke, _dims(spec.shape))
+
+
+def _quantize(images, detail):
+    """Float images into the tensor's dtype, applying its (scale, zero point) when it is an integer type."""
+    if not np.issubdtype(detail["dtype"], np.integer):
+        return images.astype(detail["dtype"])
+    scale, zero_point = detail["quantization"]
+    limits = np.iinfo(detail["dtype"])
+    return np.clip(np.round(images / scale + zero_point), limits.min, limits.max).astype(detail["dtype"])
+
+
+def _dequantize(values, detail):
+    if not np.issubdtype(detail["dtype"], np.integer):
+        return values
+    scale, zero_point = detail["quantization"]
+    return (values.astype(np.float32) - zero_point) * scale
+
+
+def _load_tflite(path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=path)
+    inputs, outputs = interpreter.get_input_details(), interpreter.get_output_details()
+    _single_io(path, len(inputs), len(outputs))
+    (source,), (target,) = inputs, outputs
+    for role, detail in (("input", source), ("output", target)):
+        if np.issubdtype(detail["dtype"], np.integer) and detail["quantization"][0] == 0:
+            raise ModelError(f"{path}: integer {role} without quantization parameters")
+    interpreter.allocate_tensors()
+
+    def invoke(images):
+        if tuple(interpreter.get_input_details()[0]["shape"]) != images.shape:
+            interpreter.resize_tensor_input(source["index"], images.shape)
+            interpreter.allocate_tensors()
+        interpreter.set_tensor(source["index"], _quantize(images, source))
+        interpreter.invoke()
+        return _dequantize(interpreter.get_tensor(target["index"]), target)
+
+    return _batched(invoke, _dims(source["shape_signature"]))
+
+
+def _load_onnx(path):
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(path, providers=onnxruntime.get_available_providers())
+    inputs = session.get_inputs()
+    _single_io(path, len(inputs), len(session.get_outputs()))
+
+    def invoke(images):
+        return session.run(None, {inputs[0].name: images})[0]
+
+    return _batched(invoke, _dims(inputs[0].shape))
+
+
+_LOADERS = {".keras": _load_keras, ".tflite": _load_tflite, ".onnx": _load_onnx}
+
+
+def load_predictor(path):
+    """Loads `path` (`.keras`, SavedModel folder, `.tflite` or `.onnx`) as a `Predictor`.
+
+    Raises:
+        FileNotFoundError: `path` does not exist.
+        ModelError: unknown type, a folder that is not a SavedModel, or a file its runtime cannot load.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"model not found: {path}")
+    if os.path.isdir(path):
+        if not os.path.isfile(os.path.join(path, "saved_model.pb")):
+            raise ModelError(f"{path} is a folder without saved_model.pb, so not a SavedModel")
+        loader = _load_saved_model
+    else:
+        loader = _LOADERS.get(os.path.splitext(path)[1].lower())
+        if loader is None:
+            raise ModelError(f"{path}: unknown model type; expected .keras, .tflite, .onnx or a SavedModel folder")
+    try:
+        run, input_shape = loader(path)
+    except ModelError:
+        raise
+    except Exception as error:  # each runtime has its own exception types; name the file for all of them
+        raise ModelError(f"{path}: could not load: {type(error).__name__}: {error}") from error
+    return Predictor(path, run, input_shape)

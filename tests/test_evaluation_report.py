@@ -1,0 +1,115 @@
+"""results.json / results.md / ROC figure of the three evaluations, checked against sklearn and the paper tables."""
+
+import json
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+from sklearn.metrics import accuracy_score, roc_auc_score
+
+from pel_keras.evaluation import paper_tables
+from pel_keras.evaluation.outputs import Scored, Skipped, save_evaluation
+from pel_keras.evaluation.scores import FrameScores
+
+
+def _scores(seed, separation=0.4, frames_per_video=4, videos=12, fake_share=0.5):
+    rng = np.random.default_rng(seed)
+    video_labels = (np.arange(videos) < fake_share * videos).astype(np.float32)
+    labels = np.repeat(video_labels, frames_per_video)
+    ids = np.repeat([f"{seed}_{v}" for v in range(videos)], frames_per_video)
+    probabilities = np.clip(rng.normal(0.5 + separation * (labels - 0.5), 0.2), 0, 1).astype(np.float32)
+    return FrameScores(np.char.add(ids, ".png"), ids, labels, probabilities)
+
+
+def _results(eval_dir):
+    return json.loads((eval_dir / "results.json").read_text()), (eval_dir / "results.md").read_text()
+
+
+def test_intra_outputs_and_table(tmp_path):
+    scores = _scores(0)
+    table = save_evaluation(tmp_path, "intra", "run/best.keras", "ffpp_c40", [Scored("ffpp_c40", scores)])
+    results, markdown = _results(tmp_path)
+    frame = results["intra"]["datasets"][0]["frame"]
+    assert frame["auc"] == pytest.approx(roc_auc_score(scores.labels, scores.probabilities))
+    assert frame["acc"] == pytest.approx(accuracy_score(scores.labels, scores.probabilities > 0.5))
+    assert results["intra"]["datasets"][0]["videos"] == 12 and results["intra"]["datasets"][0]["frames"] == 48
+    assert "| PEL (paper) | 90.52% | 0.9428 |" in markdown
+    assert f"| Ours, frame level | {frame['acc']:.2%} | {frame['auc']:.4f} |" in markdown
+    assert table in markdown and "C-Conv" in table and "Face X-ray" in table
+    for name in ("intra_ffpp_c40_frames.csv", "intra_ffpp_c40_videos.csv"):
+        assert (tmp_path / name).stat().st_size > 0
+
+
+def test_cross_keeps_order_lists_skipped_and_accumulates(tmp_path):
+    save_evaluation(tmp_path, "intra", "m.keras", "ffpp_c40", [Scored("ffpp_c40", _scores(0))])
+    items = [
+        Scored("wilddeepfake", _scores(1)),
+        Scored("celebdf", _scores(2, fake_share=0.66)),
+        Skipped("dfd_c40", "not prepared: /data/dfd_c40/manifest.csv not found"),
+        Scored("dfdc", _scores(3, separation=0.1)),
+    ]
+    table = save_evaluation(tmp_path, "cross", "m.keras", "ffpp_c40", items)
+    results, markdown = _results(tmp_path)
+    assert set(results) == {"intra", "cross"} and "## Intra-dataset" in markdown and "## Cross-dataset" in markdown
+    assert [r["dataset"] for r in results["cross"]["datasets"]] == ["wilddeepfake", "celebdf", "dfd_c40", "dfdc"]
+    assert "| PEL (paper) | 0.6739 | 0.3825 | 0.6918 | 0.3569 | 0.7586 | 0.3084 | 0.6331 | 0.4043 |" in table
+    assert "| skipped | skipped |" in table
+    assert "- DFD (c40) skipped: not prepared: /data/dfd_c40/manifest.csv not found" in table
+    for name in ("cross_celebdf_videos.csv", "roc_cross.png", "roc_intra.png"):
+        assert (tmp_path / name).exists()
+
+
+def test_robustness_deltas_against_sklearn(tmp_path):
+    clean = _scores(0, separation=0.6)
+    noisy = _scores(1, separation=0.2)
+    items = [Scored("wilddeepfake", clean), Scored("wilddeepfake", noisy, "gaussian_noise", 0.005)]
+    table = save_evaluation(tmp_path, "robustness", "m.tflite", "wilddeepfake", items)
+    results, _ = _results(tmp_path)
+    delta = results["robustness"]["datasets"][1]["delta"]["frame"]
+    accuracy = lambda s: accuracy_score(s.labels, s.probabilities > 0.5)  # noqa: E731
+    assert delta["acc"] == pytest.approx(accuracy(noisy) - accuracy(clean))
+    auc = lambda s: roc_auc_score(s.labels, s.probabilities)  # noqa: E731
+    assert delta["auc"] == pytest.approx(auc(noisy) - auc(clean))
+    assert "+ GaussianNoise (0.005) ΔACC" in table
+    assert "| PEL (paper) | -0.86% | -0.0050 |" in table
+    assert (tmp_path / "robustness_wilddeepfake_gaussian_noise_frames.csv").exists()
+
+
+def test_robustness_without_clean_run_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="needs its clean run"):
+        save_evaluation(tmp_path, "robustness", "m", "ffpp_c40", [Scored("ffpp_c40", _scores(0), "gaussian_blur", 13)])
+
+
+def test_one_class_dataset_is_labelled_not_nan(tmp_path):
+    only_fake = _scores(4, fake_share=1.0)
+    save_evaluation(tmp_path, "cross", "m", "wilddeepfake", [Scored("celebdf", only_fake)])
+    text = (tmp_path / "results.json").read_text()
+    assert "NaN" not in text
+    results, markdown = _results(tmp_path)
+    assert results["cross"]["datasets"][0]["frame"]["auc"] is None
+    assert "| Ours, frame level | n/a | n/a |" in markdown
+    assert "ROC-based metrics need both classes; got 0 real and 48 fake samples" in markdown
+
+
+def test_roc_figure_is_a_real_image(tmp_path):
+    items = [Scored("wilddeepfake", _scores(1)), Scored("celebdf", _scores(2, separation=0.1))]
+    save_evaluation(tmp_path, "cross", "m", "ffpp_c23", items)
+    image = imread(tmp_path / "roc_cross.png")
+    assert image.shape[:2] == (500, 1100)
+    assert image[..., :3].std() > 0.05
+
+
+def test_unreadable_results_file_is_named(tmp_path):
+    (tmp_path / "results.json").write_text("{oops")
+    with pytest.raises(ValueError, match="results.json is not valid JSON"):
+        save_evaluation(tmp_path, "intra", "m", "ffpp_c40", [Scored("ffpp_c40", _scores(0))])
+
+
+def test_cross_tables_are_consistent_with_the_paper_columns():
+    for train, tests in paper_tables.CROSS_DATASETS.items():
+        block = paper_tables.TABLE2[paper_tables.PAPER_TRAINING[train]]
+        for method, numbers in block.items():
+            assert [paper_tables.PAPER_COLUMNS[tag] for tag in tests] == list(numbers), (train, method)
+    assert paper_tables.cross_datasets("ffpp_c40")[2] == "dfd_c40"
+    with pytest.raises(ValueError, match="no cross-dataset set for a model trained on 'celebdf'"):
+        paper_tables.cross_datasets("celebdf")
