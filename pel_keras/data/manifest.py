@@ -62,6 +62,22 @@ def read_manifest(path):
     return rows
 
 
+def read_split(manifests, split):
+    """The rows of ``split`` from one or more manifests, in file order, ``path`` made absolute.
+
+    Raises:
+        ValueError: ``split`` is not one of ``train``, ``val``, ``test``.
+    """
+    if split not in ("train", "val", "test"):
+        raise ValueError(f"split must be train, val or test, got {split!r}")
+    manifests = [manifests] if isinstance(manifests, (str, os.PathLike)) else list(manifests)
+    rows = []
+    for path in manifests:
+        folder = os.path.dirname(os.path.abspath(path))
+        rows += [dict(row, path=os.path.join(folder, row["path"])) for row in read_manifest(path) if row["split"] == split]
+    return rows
+
+
 def record_path(out_dir, video):
     """Where the outcome of one source video is kept: ``records/<video id>.json``."""
     return os.path.join(out_dir, "records", f"{video}.json")

@@ -204,6 +204,6 @@ def prepare(config):
     for record, outcome in tqdm.tqdm(_run(jobs, config), total=len(jobs), unit="video", disable=None):
         summary.add(outcome)
         if outcome["status"] != "ok":
-            log.warning("%s (%s): %s", record.video, record.path, outcome["reason"])
+            log.warning("%s: %s", record.video, outcome["reason"])
     summary.manifest_rows = manifest.write_outputs(out_dir, records)
     return summary
