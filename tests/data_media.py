@@ -43,11 +43,13 @@ def write_video(path, num_frames=8, size=(192, 144), face=0, no_face=(), codec="
 
 
 def write_h264(path, frames, fps=30):
-    """Writes BGR ``frames`` as an H.264 (yuv420p) mp4 through imageio-ffmpeg."""
+    """Writes BGR ``frames`` as an H.264 (yuv420p) mp4 through imageio-ffmpeg, its index (moov) first,
+    so that a truncated copy still claims every frame."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     height, width = frames[0].shape[:2]
     writer = imageio_ffmpeg.write_frames(str(path), (width, height), fps=fps, codec="libx264",
-                                         pix_fmt_out="yuv420p", macro_block_size=1, ffmpeg_log_level="error")
+                                         pix_fmt_out="yuv420p", macro_block_size=1, ffmpeg_log_level="error",
+                                         output_params=["-movflags", "+faststart"])
     writer.send(None)
     for image in frames:
         writer.send(np.ascontiguousarray(image[..., ::-1]))
