@@ -163,6 +163,7 @@ def build_dataset(manifests, split, image_size=320, batch_size=32, training=Fals
             image = augment(image, config, tf.stack([tf.cast(seed, tf.int64), index]))
         else:
             image = tf.cast(image, tf.float32)
+        image = tf.ensure_shape(image, [image_size, image_size, 3])
         return image, tf.reshape(label, [1]), {"video": video, "path": path}
 
     dataset = examples.enumerate().map(load, num_parallel_calls=tf.data.AUTOTUNE)
