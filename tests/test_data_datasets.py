@@ -6,7 +6,7 @@ import os
 import pytest
 
 import data_layouts
-from pel_keras.data.datasets import dataset_tag, read_dataset
+from pel_keras.data.datasets import Record, check_ids, dataset_tag, read_dataset
 from pel_keras.data.datasets.ffpp import official_splits
 
 
@@ -139,3 +139,15 @@ def test_folder_dataset_both_layouts(tmp_path, clips):
         ("train/real/a.mp4", "train"), ("val/fake/b.mp4", "val")]
     with pytest.raises(FileNotFoundError, match="real"):
         read_dataset("folder", str(tmp_path / "w" / "real_train"))
+
+
+def test_nested_or_repeated_ids_are_refused(tmp_path, clips):
+    root = tmp_path / "mine"
+    data_layouts.make_wilddeepfake(tmp_path / "w", sequences_per_folder=1, frames=1, size=8)
+    (root / "real").mkdir(parents=True)
+    os.rename(tmp_path / "w" / "real_test" / "0" / "0", root / "real" / "seq")  # a folder of frames...
+    data_layouts.put(clips.face, str(root / "real" / "seq" / "inside.mp4"))  # ...holding a video too
+    with pytest.raises(ValueError, match=r"video id 'real/seq' .* is also a folder"):
+        read_dataset("folder", str(root))
+    with pytest.raises(ValueError, match="given to both a.mp4 and b.mp4"):
+        check_ids([Record("a.mp4", 0, "test", "x", "s"), Record("b.mp4", 1, "test", "x", "s")])

@@ -79,7 +79,6 @@ def test_resume_after_an_interruption_has_no_duplicates(tmp_path, clips):
     assert (out / "manifest.csv").read_text() == complete
 
 
-@pytest.mark.slow
 def test_killed_run_resumes_to_the_same_manifest(tmp_path, clips):
     raw = data_layouts.make_ffpp(tmp_path / "raw", clips)
     args = [sys.executable, "prepare.py", "--dataset=ffpp", f"--input={raw}", "--frames=6", "--size=64", "--workers=1"]

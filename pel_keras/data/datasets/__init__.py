@@ -11,7 +11,7 @@ from pel_keras.data.datasets.wilddeepfake import read_wilddeepfake
 
 DATASETS = ("ffpp", "dfd", "celebdf", "dfdc", "wilddeepfake", "folder")
 
-__all__ = ["DATASETS", "FAKE", "FFPP_METHODS", "REAL", "Record", "dataset_tag", "read_dataset"]
+__all__ = ["DATASETS", "FAKE", "FFPP_METHODS", "REAL", "Record", "check_ids", "dataset_tag", "read_dataset"]
 
 
 def read_dataset(name, root, compression="c23", methods=FFPP_METHODS, val_fraction=0.1):
@@ -36,7 +36,25 @@ def read_dataset(name, root, compression="c23", methods=FFPP_METHODS, val_fracti
     }
     if name not in readers:
         raise ValueError(f"unknown dataset {name!r}; known: {list(DATASETS)}")
-    return readers[name]()
+    records = readers[name]()
+    check_ids(records)
+    return records
+
+
+def check_ids(records):
+    """Raises ValueError when two records share a video id or one id is a folder of another: the ids
+    name crop folders, which must neither collide nor nest."""
+    seen, folders = {}, set()
+    for record in records:
+        if record.video in seen:
+            raise ValueError(f"video id {record.video!r} given to both {seen[record.video]} and {record.path}")
+        seen[record.video] = record.path
+        parts = record.video.split("/")
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    nested = sorted(folders & set(seen))
+    if nested:
+        raise ValueError(f"video id {nested[0]!r} ({seen[nested[0]]}) is also a folder of other ids; "
+                         "move the media below it into a folder of their own")
 
 
 def dataset_tag(name, root, compression="c23"):
