@@ -126,3 +126,7 @@ def test_clear_errors(manifest, tmp_path):
         read_manifest(str(tmp_path / "other.csv"))
     with pytest.raises(ValueError, match="split must be"):
         read_split(manifest, "training")
+    with pytest.raises(ValueError, match="flip is a probability in \\[0, 1\\], got 1.5"):
+        AugmentConfig(flip=1.5)
+    with pytest.raises(ValueError, match=r"jpeg_quality=\(90, 60\)"):
+        AugmentConfig(jpeg_quality=(90, 60))

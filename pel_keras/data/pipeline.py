@@ -42,6 +42,15 @@ class AugmentConfig:
     brightness: float = 0.1
     contrast: float = 0.1
 
+    def __post_init__(self):
+        for name in ("flip", "jpeg", "blur", "color"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} is a probability in [0, 1], got {getattr(self, name)}")
+        low, high = self.jpeg_quality
+        if not 0 <= low <= high <= 100 or not 0 < self.blur_sigma[0] <= self.blur_sigma[1]:
+            raise ValueError(f"need 0 <= jpeg_quality[0] <= jpeg_quality[1] <= 100 and 0 < blur_sigma[0] <= "
+                             f"blur_sigma[1], got jpeg_quality={self.jpeg_quality} blur_sigma={self.blur_sigma}")
+
     @classmethod
     def off(cls):
         return cls(flip=0.0, jpeg=0.0, blur=0.0, color=0.0)
