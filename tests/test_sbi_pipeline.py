@@ -94,6 +94,23 @@ def test_each_pair_is_the_numpy_pair_seeded_by_seed_and_unit_index(manifest):
         assert not np.array_equal(real, png_rgb(path))  # compressed: real frames too
 
 
+def jpeg(image, quality):
+    _, encoded = cv2.imencode(".jpg", np.ascontiguousarray(image[..., ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1]
+
+
+def test_manifest_fakes_are_compressed_like_their_real(manifest):
+    config = dataclasses.replace(NO_JPEG, jpeg=1.0, jpeg_quality=(30, 30))
+    checked = 0
+    for images, _, paths, _ in batches(manifest, count=3, sbi=config, sbi_only_real=False):
+        for index in range(0, 8, 2):
+            if not paths[index + 1].endswith("#sbi"):
+                assert np.array_equal(images[index], jpeg(png_rgb(paths[index]), 30))
+                assert np.array_equal(images[index + 1], jpeg(png_rgb(paths[index + 1]), 30))
+                checked += 1
+    assert checked >= 3
+
+
 def test_shards_draw_their_own_real_frames(manifest):
     rows = read_split(manifest, "train")
     for shard in range(2):
