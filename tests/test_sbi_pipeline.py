@@ -33,8 +33,10 @@ def batches(manifest, count=1, size=STORED, batch=8, **kwargs):
     """``count`` training batches as numpy ``(images, labels, paths, videos)``."""
     kwargs = {"augment_config": AugmentConfig.off(), "sbi": NO_JPEG, **kwargs}
     dataset = build_dataset(manifest, "train", size, batch, training=True, with_ids=True, **kwargs)
-    return [(x.numpy(), y.numpy()[:, 0], [p.decode() for p in ids["path"].numpy()], [v.decode() for v in ids["video"].numpy()])
-            for x, y, ids in dataset.take(count)]
+    def strings(tensor):
+        return [value.decode() for value in tensor.numpy()]
+
+    return [(x.numpy(), y.numpy()[:, 0], strings(ids["path"]), strings(ids["video"])) for x, y, ids in dataset.take(count)]
 
 
 def png_rgb(path, size=STORED):
