@@ -78,6 +78,11 @@ def read_split(manifests, split):
     return rows
 
 
+def parse_points(text):
+    """The numbers of a ``box`` or ``landmarks`` cell (space-separated) as a list of floats; ``[]`` when empty."""
+    return [float(value) for value in (text or "").split()]
+
+
 def record_path(out_dir, video):
     """Where the outcome of one source video is kept: ``records/<video id>.json``."""
     return os.path.join(out_dir, "records", f"{video}.json")

@@ -8,6 +8,9 @@ map it away before ``model.predict``: Keras reads a third element as sample weig
 FF++'s training set has four fakes per real (REFERENCE §2); training batches draw real and fake
 with equal probability. Augmentations are stateless random ops keyed on ``(seed, element index)``, so a
 seeded run yields the same batches however many threads decode.
+
+With ``sbi``, training batches are real frames each followed by a fake made from it on the fly
+(Self-Blended Images, :mod:`pel_keras.data.sbi`), so a model can learn from real videos only.
 """
 
 import dataclasses
@@ -16,8 +19,10 @@ import math
 import tensorflow as tf
 
 from pel_keras.data.manifest import read_manifest, read_split
+from pel_keras.data.sbi import SBIConfig
+from pel_keras.data.sbi_pipeline import PSEUDO_FAKE_SUFFIX, make_pair, sbi_units
 
-__all__ = ["AugmentConfig", "build_dataset", "distributed_dataset_fn", "read_manifest", "read_split"]
+__all__ = ["AugmentConfig", "SBIConfig", "build_dataset", "distributed_dataset_fn", "read_manifest", "read_split"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,10 +103,17 @@ def augment(image, config, seed):
 
 def load_image(path, size):
     """Reads a PNG (or JPEG) as (size, size, 3) uint8 RGB, resizing only when the stored size differs."""
+    return load_image_and_scale(path, size)[0]
+
+
+def load_image_and_scale(path, size):
+    """``(image, scale)``: :func:`load_image` and the ``(x, y)`` factors from stored to returned pixels."""
     image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-    same = tf.reduce_all(tf.shape(image)[:2] == size)
+    stored = tf.shape(image)[:2]
+    scale = tf.cast(size, tf.float32) / tf.cast(stored[::-1], tf.float32)
+    same = tf.reduce_all(stored == size)
     image = tf.cond(same, lambda: image, lambda: _resize_uint8(image, size))
-    return tf.ensure_shape(image, [size, size, 3])
+    return tf.ensure_shape(image, [size, size, 3]), scale
 
 
 def _resize_uint8(image, size):
@@ -130,8 +142,42 @@ def _training_examples(rows, seed, balance):
     )
 
 
+def _element_seed(seed, index):
+    return tf.stack([tf.cast(seed, tf.int64), index])
+
+
+def _loaded_examples(examples, image_size, training, config, seed):
+    """``(image, label (1,), ids)`` per example: decoded, resized and, when training, augmented."""
+    def load(index, example):
+        path, label, video = example
+        image = load_image(path, image_size)
+        image = augment(image, config, _element_seed(seed, index)) if training else tf.cast(image, tf.float32)
+        image = tf.ensure_shape(image, [image_size, image_size, 3])
+        return image, tf.reshape(label, [1]), {"video": video, "path": path}
+
+    return examples.enumerate().map(load, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def _sbi_examples(rows, image_size, config, seed, sbi, sbi_only_real):
+    """Training examples from :func:`sbi_units`: each unit's real (label 0), then its fake (label 1)."""
+    def load_pair(index, unit):
+        path, video, landmarks, partner_path, partner_video = unit
+        image, scale = load_image_and_scale(path, image_size)
+        pseudo = tf.equal(partner_path, "")
+        partner = tf.cond(pseudo, lambda: tf.zeros([0, 0, 3], tf.uint8), lambda: load_image(partner_path, image_size))
+        real, fake = make_pair(image, landmarks * tf.tile(scale, [5]), partner, _element_seed(seed, index), sbi)
+        images = tf.stack([augment(real, config, _element_seed(seed, 2 * index)),
+                           augment(fake, config, _element_seed(seed, 2 * index + 1))])
+        ids = {"video": tf.stack([video, tf.where(pseudo, video + PSEUDO_FAKE_SUFFIX, partner_video)]),
+               "path": tf.stack([path, tf.where(pseudo, path + PSEUDO_FAKE_SUFFIX, partner_path)])}
+        return tf.ensure_shape(images, [2, image_size, image_size, 3]), tf.constant([[0.0], [1.0]]), ids
+
+    units = sbi_units(rows, seed, sbi_only_real)
+    return units.enumerate().map(load_pair, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
+
+
 def build_dataset(manifests, split, image_size=320, batch_size=32, training=False, augment_config=None,
-                  seed=0, num_shards=1, shard_index=0, with_ids=False, balance=True):
+                  seed=0, num_shards=1, shard_index=0, with_ids=False, balance=True, sbi=None, sbi_only_real=True):
     """A ``tf.data.Dataset`` of face-crop batches from one or more ``manifest.csv`` files.
 
     Args:
@@ -144,38 +190,39 @@ def build_dataset(manifests, split, image_size=320, batch_size=32, training=Fals
             endless repetition, and the last partial batch dropped. When false: manifest order, one
             pass, no augmentation, the last partial batch kept.
         augment_config: :class:`AugmentConfig` (default ``AugmentConfig()``); ignored when not training.
-        seed: seeds shuffling, class sampling and augmentation.
+        seed: seeds shuffling, class sampling, augmentation and self-blending.
         num_shards, shard_index: this worker's share, every ``num_shards``-th example of the split
             from ``shard_index`` on (taken before shuffling, so shards are disjoint).
-        with_ids: also yield ``{"video", "path"}`` strings per example.
-        balance: with ``training``, draw real and fake 1:1.
+        with_ids: also yield ``{"video", "path"}`` strings per example (a pseudo-fake's are its real
+            frame's with ``#sbi`` appended).
+        balance: with ``training``, draw real and fake 1:1 (without ``sbi``).
+        sbi: a :class:`pel_keras.data.sbi.SBIConfig` to train with self-blended pseudo-fakes (training
+            only): every real frame drawn yields itself (label 0) and then a fake (label 1), so real and
+            fake are 1:1 by construction and ``balance`` does not apply. ``None``: off.
+        sbi_only_real: with ``sbi``, train on the real frames only, every fake being a pseudo-fake (SBI's
+            setting); when false, the manifest's fakes are kept: half the real frames, drawn by ``seed``,
+            are paired with a fake of the manifest instead of their pseudo-fake.
 
     Returns:
         A dataset of ``(images, labels)`` or ``(images, labels, {"video": ..., "path": ...})``.
 
     Raises:
-        ValueError: the split is empty in these manifests (or in this shard), or a class is missing
-            when balancing.
+        ValueError: the split is empty in these manifests (or in this shard), a class is missing
+            when balancing, or ``sbi`` is set without ``training`` or without real frames.
     """
     if not 0 <= shard_index < num_shards:
         raise ValueError(f"need 0 <= shard_index < num_shards, got {shard_index} and {num_shards}")
+    if sbi is not None and not training:
+        raise ValueError("sbi makes pseudo-fakes for training batches only; pass training=True or sbi=None")
     rows = read_split(manifests, split)[shard_index::num_shards]
     if not rows:
         raise ValueError(f"no {split!r} rows in {manifests} (shard {shard_index} of {num_shards})")
     config = augment_config or AugmentConfig()
-    examples = _training_examples(rows, seed, balance) if training else _examples(rows)
-
-    def load(index, example):
-        path, label, video = example
-        image = load_image(path, image_size)
-        if training:
-            image = augment(image, config, tf.stack([tf.cast(seed, tf.int64), index]))
-        else:
-            image = tf.cast(image, tf.float32)
-        image = tf.ensure_shape(image, [image_size, image_size, 3])
-        return image, tf.reshape(label, [1]), {"video": video, "path": path}
-
-    dataset = examples.enumerate().map(load, num_parallel_calls=tf.data.AUTOTUNE)
+    if sbi is not None:
+        dataset = _sbi_examples(rows, image_size, config, seed, sbi, sbi_only_real)
+    else:
+        examples = _training_examples(rows, seed, balance) if training else _examples(rows)
+        dataset = _loaded_examples(examples, image_size, training, config, seed)
     dataset = dataset.batch(batch_size, drop_remainder=training)
     if not with_ids:
         dataset = dataset.map(lambda images, labels, ids: (images, labels))
