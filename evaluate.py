@@ -23,7 +23,8 @@ flags.DEFINE_string("workdir", None, "Training run folder (config.json, best.ker
 flags.DEFINE_string("model", "", "Evaluate this artifact instead of WORKDIR/best.keras: .keras, SavedModel folder, "
                     ".tflite or .onnx.")
 flags.DEFINE_bool("cross", False, "Cross-dataset evaluation (Table 2) on --datasets.")
-flags.DEFINE_bool("robustness", False, "Robustness evaluation (Table 3): each perturbation strength against the clean run.")
+flags.DEFINE_bool("robustness", False, "Robustness evaluation (Table 3): each perturbation strength against the "
+                  "clean run.")
 flags.DEFINE_list("datasets", [], "Test dataset tags of --cross; default: Table 2's for the training dataset.")
 flags.DEFINE_string("data_dir", "", "DATA_DIR holding <tag>/manifest.csv; default: the run's (config.json).")
 flags.DEFINE_enum("split", "test", ["train", "val", "test"], "Split evaluated.")

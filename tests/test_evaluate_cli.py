@@ -26,9 +26,10 @@ from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
 
 pytestmark = pytest.mark.slow
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FFPP = [(f"youtube/{i:03d}", 0, "test") for i in range(3)] + [(f"Deepfakes/{i:03d}_{i + 3:03d}", 1, "test") for i in range(3)]
+FFPP = [(f"youtube/{i:03d}", 0, "test") for i in range(3)] + [(f"Deepfakes/{i:03d}_00{i}", 1, "test") for i in range(3)]
 FFPP += [("youtube/100", 0, "train"), ("Deepfakes/100_101", 1, "train"), ("youtube/200", 0, "val")]
-CELEBDF = [(f"Celeb-real/id{i}_0000", 0, "test") for i in range(2)] + [(f"Celeb-synthesis/id{i}_id9_0000", 1, "test") for i in range(2)]
+CELEBDF = [(f"Celeb-real/id{i}_0000", 0, "test") for i in range(2)]
+CELEBDF += [(f"Celeb-synthesis/id{i}_id9_0000", 1, "test") for i in range(2)]
 ROBUSTNESS = ("--robustness", "--gaussian_noise=0.01", "--salt_and_pepper=", "--gaussian_blur=3,5")
 
 
@@ -47,9 +48,14 @@ def model_file(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def tflite_file(model_file, tmp_path_factory):
+def keras_model(model_file):
+    return pel_keras.load_model(model_file)
+
+
+@pytest.fixture(scope="module")
+def tflite_file(keras_model, tmp_path_factory):
     """The model converted with TFLite builtin ops only (float32), as an export would."""
-    converter = tf.lite.TFLiteConverter.from_keras_model(pel_keras.load_model(model_file))
+    converter = tf.lite.TFLiteConverter.from_keras_model(keras_model)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
     path = tmp_path_factory.mktemp("export") / "pel.tflite"
     path.write_bytes(converter.convert())
@@ -130,11 +136,11 @@ def test_intra_metrics_match_sklearn_on_the_written_scores(intra, data_dir):
     assert imread(os.path.join(eval_dir, "roc_intra.png")).shape[:2] == (500, 1100)
 
 
-def test_scores_are_the_model_run_on_each_crop(intra, model_file):
+def test_scores_are_the_model_run_on_each_crop(intra, keras_model):
     workdir, _ = intra
     frames = _read_csv(os.path.join(workdir, "eval", "intra_ffpp_c40_frames.csv"))
     images = np.stack([_rgb(path) for path in frames["path"]])
-    expected = pel_keras.load_model(model_file).predict(images, verbose=0)[:, 0]
+    expected = keras_model.predict(images, verbose=0)[:, 0]
     assert expected.std() > 0.05  # distinct scores, so a crop scored under another crop's path would show
     np.testing.assert_allclose(frames["probability"].astype(np.float32), expected, atol=1e-5)
 
@@ -168,8 +174,9 @@ def test_tflite_export_is_reported_beside_keras(intra, tflite_file):
     assert tflite_auc == pytest.approx(roc_auc_score(tflite_frames["label"].astype(int),
                                                      tflite_frames["probability"].astype(float)))
     rows = [line for line in process.stdout.splitlines() if line.startswith("| Ours (")]
+    names = ("best.keras", "export/pel.tflite")
     assert [row.split(" |")[0] for row in rows] == [
-        f"| Ours ({name}), {level} level" for name in ("best.keras", "export/pel.tflite") for level in ("frame", "video")
+        f"| Ours ({name}), {level} level" for name in names for level in ("frame", "video")
     ]
     assert rows[2].endswith(f" | {tflite_auc:.4f} |")
 
@@ -189,7 +196,7 @@ def test_cross_scores_prepared_datasets_and_skips_the_others_with_their_path(cro
     assert os.path.exists(os.path.join(eval_dir, "roc_cross.png"))
 
 
-def test_robustness_sweep_reports_changes_against_the_clean_run(cross_and_robustness, model_file):
+def test_robustness_sweep_reports_changes_against_the_clean_run(cross_and_robustness, keras_model):
     workdir, process = cross_and_robustness
     records = _results(workdir)["robustness"]["best.keras"]["datasets"]
     assert [(r["condition"], r["strength"]) for r in records] == [
@@ -209,7 +216,7 @@ def test_robustness_sweep_reports_changes_against_the_clean_run(cross_and_robust
                 roc_auc_score(labels, probabilities) - roc_auc_score(*clean[level]))
     blurred = _read_csv(os.path.join(eval_dir, "robustness_ffpp_c40_gaussian_blur_5_frames.csv"))
     images = gaussian_blur(np.stack([_rgb(path) for path in blurred["path"]]), kernel_size=5)
-    expected = pel_keras.load_model(model_file).predict(images, verbose=0)[:, 0]
+    expected = keras_model.predict(images, verbose=0)[:, 0]
     np.testing.assert_allclose(blurred["probability"].astype(np.float32), expected, atol=1e-5)
     assert "| PEL (paper) | -0.10% | -0.0031 | -7.41% | -0.1274 | -7.41% | -0.1274 |" in process.stdout
 

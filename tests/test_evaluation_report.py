@@ -52,7 +52,8 @@ def test_cross_keeps_order_lists_skipped_and_accumulates(tmp_path):
     table = save_evaluation(tmp_path, "cross", "m.keras", "ffpp_c40", items)
     results, markdown = _results(tmp_path)
     assert set(results) == {"intra", "cross"} and "## Intra-dataset" in markdown and "## Cross-dataset" in markdown
-    assert [r["dataset"] for r in results["cross"]["m.keras"]["datasets"]] == ["wilddeepfake", "celebdf", "dfd_c40", "dfdc"]
+    tags = [r["dataset"] for r in results["cross"]["m.keras"]["datasets"]]
+    assert tags == ["wilddeepfake", "celebdf", "dfd_c40", "dfdc"]
     assert "| PEL (paper) | 0.6739 | 0.3825 | 0.6918 | 0.3569 | 0.7586 | 0.3084 | 0.6331 | 0.4043 |" in table
     assert "| skipped | skipped |" in table
     assert "- DFD (c40) skipped (m.keras): not prepared: /data/dfd_c40/manifest.csv not found" in table

@@ -91,7 +91,8 @@ def select_frames(rows, frames):
     selected = []
     for video_rows in by_video.values():
         video_rows = sorted(video_rows, key=lambda row: row.get("frame") or 0)
-        keep = np.unique(np.linspace(0, len(video_rows) - 1, min(frames, len(video_rows))).round().astype(int))
+        positions = np.linspace(0, len(video_rows) - 1, min(frames, len(video_rows)))
+        keep = np.unique(positions.round().astype(int))
         selected += [video_rows[i] for i in keep]
     return selected
 

@@ -48,10 +48,6 @@ def read_run_settings(workdir):
     return RunSettings(**{name: values[name] for name in fields})
 
 
-def _strengths(default):
-    return dataclasses.field(default=(default,))
-
-
 @dataclasses.dataclass(frozen=True)
 class EvalConfig:
     """Settings of one `evaluate.py` call; each field is the flag of the same name.
@@ -86,9 +82,9 @@ class EvalConfig:
     batch_size: int = 32
     threshold: float = 0.5
     frames: int = 0
-    gaussian_noise: tuple = _strengths(DEFAULT_STRENGTHS["gaussian_noise"])
-    salt_and_pepper: tuple = _strengths(DEFAULT_STRENGTHS["salt_and_pepper"])
-    gaussian_blur: tuple = _strengths(DEFAULT_STRENGTHS["gaussian_blur"])
+    gaussian_noise: tuple = (DEFAULT_STRENGTHS["gaussian_noise"],)
+    salt_and_pepper: tuple = (DEFAULT_STRENGTHS["salt_and_pepper"],)
+    gaussian_blur: tuple = (DEFAULT_STRENGTHS["gaussian_blur"],)
     seed: int = 0
     progress: bool = True
 
@@ -107,6 +103,9 @@ class EvalConfig:
             if not valid:
                 raise ValueError(f"--{name}: {message}; got {getattr(self, name)!r}")
         _check_tags(self.datasets)
+        for name in PERTURBATIONS:
+            if len(set(getattr(self, name))) < len(getattr(self, name)):
+                raise ValueError(f"--{name}: a strength is given twice; got {getattr(self, name)!r}")
         for name, strength in self.perturbations:
             try:
                 check_strength(name, strength)
@@ -144,7 +143,9 @@ class EvalConfig:
         """Score CSVs and ROC figures: `RUN/eval` for the run's `best.keras`, `RUN/eval/<model name>` (path
         separators as `_`) for any other model."""
         name = self.model_name
-        return self.eval_dir if name == BEST else os.path.join(self.eval_dir, re.sub(r"[^\w.-]+", "_", name).strip("._"))
+        if name == BEST:
+            return self.eval_dir
+        return os.path.join(self.eval_dir, re.sub(r"[^\w.-]+", "_", name).strip("._"))
 
 
 def _integer(value):

@@ -9,11 +9,11 @@ import dataclasses
 import os
 
 from pel_keras.data.perturb import perturb_dataset
-from pel_keras.evaluation.config import read_run_settings
+from pel_keras.evaluation.config import CONFIG, EvalConfig, RunSettings, read_run_settings
 from pel_keras.evaluation.data import TestSet, find_test_set, frame_batches
 from pel_keras.evaluation.outputs import Scored, save_evaluation
 from pel_keras.evaluation.paper_tables import DATASET_NAMES, cross_datasets
-from pel_keras.evaluation.predictors import load_predictor
+from pel_keras.evaluation.predictors import Predictor, load_predictor
 from pel_keras.evaluation.records import CLEAN
 from pel_keras.evaluation.report import condition_label
 from pel_keras.evaluation.runner import score_batches
@@ -30,10 +30,10 @@ class Plan:
         image_size: the side of the images fed to it (the model's when fixed, else the run's).
     """
 
-    config: object
-    run: object
+    config: EvalConfig
+    run: RunSettings
     test_sets: dict
-    predictor: object
+    predictor: Predictor | None
     image_size: int
 
 
@@ -51,7 +51,7 @@ def _data_dir(config, run):
     """`--data_dir`, else the run's; a FileNotFoundError naming where it came from when it does not exist."""
     data_dir = config.data_dir or run.data_dir
     if not os.path.isdir(data_dir):
-        source = "--data_dir" if config.data_dir else f"data_dir of {os.path.join(config.workdir, 'config.json')}"
+        source = "--data_dir" if config.data_dir else f"data_dir of {os.path.join(config.workdir, CONFIG)}"
         raise FileNotFoundError(f"{source}: no folder {data_dir!r}; pass --data_dir=DATA_DIR (the folder of "
                                 "prepared datasets)")
     return data_dir
@@ -88,6 +88,7 @@ def _score(predictor, test_set, config, image_size, perturbation=None, strength=
 
 
 def _run_mode(plan, mode):
+    """Scores the prepared datasets of `mode` (and, for robustness, each perturbation) and saves them."""
     config, items = plan.config, []
     for test_set in plan.test_sets[mode]:
         if not isinstance(test_set, TestSet):

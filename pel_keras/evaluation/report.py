@@ -138,7 +138,8 @@ def _robustness(entries):
     block, note = _published_block(entries)
     columns = _columns(entries, _condition_key, lambda r: "skipped" not in r and r["condition"] != CLEAN)
     labels = [(condition_label(r["condition"], r["strength"]), r["condition"]) for r in columns.values()]
-    ours = _ours(entries, columns, _condition_key, lambda r, level: (r["delta"][level]["acc"], r["delta"][level]["auc"]))
+    pick = lambda r, level: (r["delta"][level]["acc"], r["delta"][level]["auc"])  # noqa: E731
+    ours = _ours(entries, columns, _condition_key, pick)
     formats = (_signed_percent, _signed_fraction)
     table = _comparison(labels, ("ΔACC", "ΔAUC"), formats, paper.TABLE3.get(block, {}), ours)
     return ["## Robustness (paper Table 3)", note, "", *table]
@@ -161,7 +162,8 @@ def _detail_rows(name, record):
         numbers = _cells((m["acc"], m["auc"], m["eer"], m["ap"]), (_percent,) + (_fraction,) * 3, "n/a")
         condition = condition_label(record["condition"], record["strength"])
         counts = (m["count"], m["real"], m["fake"])
-        rows.append([name, dataset_label(record["dataset"]), condition, level, *counts, *numbers, "; ".join(m["notes"])])
+        notes = "; ".join(m["notes"])
+        rows.append([name, dataset_label(record["dataset"]), condition, level, *counts, *numbers, notes])
     return rows
 
 
