@@ -42,7 +42,7 @@ def test_robustness_run_from_a_saved_model(tmp_path):
     np.testing.assert_array_equal(again.probabilities, items[1].scores.probabilities)
 
     save_evaluation(tmp_path / "eval", "robustness", tmp_path / "best.keras", "ffpp_c40", items)
-    results = json.loads((tmp_path / "eval" / "results.json").read_text())["robustness"]
+    results = json.loads((tmp_path / "eval" / "results.json").read_text())["robustness"]["best.keras"]
     expected_auc = roc_auc_score(clean.labels, model.predict(np.concatenate([b[0] for b in _batches()]), verbose=0))
     assert results["datasets"][0]["frame"]["auc"] == pytest.approx(expected_auc)
     conditions = [r["condition"] for r in results["datasets"]]

@@ -29,12 +29,13 @@ def test_intra_outputs_and_table(tmp_path):
     scores = _scores(0)
     table = save_evaluation(tmp_path, "intra", "run/best.keras", "ffpp_c40", [Scored("ffpp_c40", scores)])
     results, markdown = _results(tmp_path)
-    frame = results["intra"]["datasets"][0]["frame"]
+    frame = results["intra"]["best.keras"]["datasets"][0]["frame"]
     assert frame["auc"] == pytest.approx(roc_auc_score(scores.labels, scores.probabilities))
     assert frame["acc"] == pytest.approx(accuracy_score(scores.labels, scores.probabilities > 0.5))
-    assert results["intra"]["datasets"][0]["videos"] == 12 and results["intra"]["datasets"][0]["frames"] == 48
+    record = results["intra"]["best.keras"]["datasets"][0]
+    assert record["videos"] == 12 and record["frames"] == 48
     assert "| PEL (paper) | 90.52% | 0.9428 |" in markdown
-    assert f"| Ours, frame level | {frame['acc']:.2%} | {frame['auc']:.4f} |" in markdown
+    assert f"| Ours (best.keras), frame level | {frame['acc']:.2%} | {frame['auc']:.4f} |" in markdown
     assert table in markdown and "C-Conv" in table and "Face X-ray" in table
     for name in ("intra_ffpp_c40_frames.csv", "intra_ffpp_c40_videos.csv"):
         assert (tmp_path / name).stat().st_size > 0
@@ -51,10 +52,11 @@ def test_cross_keeps_order_lists_skipped_and_accumulates(tmp_path):
     table = save_evaluation(tmp_path, "cross", "m.keras", "ffpp_c40", items)
     results, markdown = _results(tmp_path)
     assert set(results) == {"intra", "cross"} and "## Intra-dataset" in markdown and "## Cross-dataset" in markdown
-    assert [r["dataset"] for r in results["cross"]["datasets"]] == ["wilddeepfake", "celebdf", "dfd_c40", "dfdc"]
+    tags = [r["dataset"] for r in results["cross"]["m.keras"]["datasets"]]
+    assert tags == ["wilddeepfake", "celebdf", "dfd_c40", "dfdc"]
     assert "| PEL (paper) | 0.6739 | 0.3825 | 0.6918 | 0.3569 | 0.7586 | 0.3084 | 0.6331 | 0.4043 |" in table
     assert "| skipped | skipped |" in table
-    assert "- DFD (c40) skipped: not prepared: /data/dfd_c40/manifest.csv not found" in table
+    assert "- DFD (c40) skipped (m.keras): not prepared: /data/dfd_c40/manifest.csv not found" in table
     for name in ("cross_celebdf_videos.csv", "roc_cross.png", "roc_intra.png"):
         assert (tmp_path / name).exists()
 
@@ -65,14 +67,34 @@ def test_robustness_deltas_against_sklearn(tmp_path):
     items = [Scored("wilddeepfake", clean), Scored("wilddeepfake", noisy, "gaussian_noise", 0.005)]
     table = save_evaluation(tmp_path, "robustness", "m.tflite", "wilddeepfake", items)
     results, _ = _results(tmp_path)
-    delta = results["robustness"]["datasets"][1]["delta"]["frame"]
+    delta = results["robustness"]["m.tflite"]["datasets"][1]["delta"]["frame"]
     accuracy = lambda s: accuracy_score(s.labels, s.probabilities > 0.5)  # noqa: E731
     assert delta["acc"] == pytest.approx(accuracy(noisy) - accuracy(clean))
     auc = lambda s: roc_auc_score(s.labels, s.probabilities)  # noqa: E731
     assert delta["auc"] == pytest.approx(auc(noisy) - auc(clean))
     assert "+ GaussianNoise (0.005) ΔACC" in table
     assert "| PEL (paper) | -0.86% | -0.0050 |" in table
-    assert (tmp_path / "robustness_wilddeepfake_gaussian_noise_frames.csv").exists()
+    assert (tmp_path / "robustness_wilddeepfake_gaussian_noise_0.005_frames.csv").exists()
+
+
+def test_models_sit_side_by_side_in_one_table(tmp_path):
+    keras_scores, tflite_scores = _scores(0), _scores(0, separation=0.3)
+    save_evaluation(tmp_path, "cross", "run/best.keras", "ffpp_c40", [Scored("celebdf", keras_scores)])
+    items = [Scored("celebdf", tflite_scores), Scored("dfdc", _scores(1))]
+    table = save_evaluation(tmp_path, "cross", "run/export/pel_int8.tflite", "ffpp_c40", items,
+                            name="export/pel_int8.tflite", files_dir=tmp_path / "export_pel_int8.tflite")
+    save_evaluation(tmp_path, "cross", "run/best.keras", "ffpp_c40", [Scored("celebdf", keras_scores)])
+    results, markdown = _results(tmp_path)
+    assert list(results["cross"]) == ["best.keras", "export/pel_int8.tflite"]  # re-evaluating keeps the order
+    assert results["cross"]["export/pel_int8.tflite"]["files"] == "export_pel_int8.tflite"
+    auc = results["cross"]["export/pel_int8.tflite"]["datasets"][0]["frame"]["auc"]
+    assert auc == pytest.approx(roc_auc_score(tflite_scores.labels, tflite_scores.probabilities))
+    rows = [line for line in table.splitlines() if line.startswith("| Ours")]
+    assert rows[0].startswith("| Ours (best.keras), frame level |") and rows[0].endswith("| not run | not run |")
+    assert rows[2].startswith(f"| Ours (export/pel_int8.tflite), frame level | {auc:.4f} |")
+    assert "- `export/pel_int8.tflite`: `run/export/pel_int8.tflite`, ACC threshold 0.5" in markdown
+    assert (tmp_path / "export_pel_int8.tflite" / "cross_dfdc_frames.csv").exists()
+    assert (tmp_path / "cross_celebdf_frames.csv").exists() and not (tmp_path / "cross_dfdc_frames.csv").exists()
 
 
 def test_robustness_without_clean_run_is_refused(tmp_path):
@@ -86,8 +108,8 @@ def test_one_class_dataset_is_labelled_not_nan(tmp_path):
     text = (tmp_path / "results.json").read_text()
     assert "NaN" not in text
     results, markdown = _results(tmp_path)
-    assert results["cross"]["datasets"][0]["frame"]["auc"] is None
-    assert "| Ours, frame level | n/a | n/a |" in markdown
+    assert results["cross"]["m"]["datasets"][0]["frame"]["auc"] is None
+    assert "| Ours (m), frame level | n/a | n/a |" in markdown
     assert "ROC-based metrics need both classes; got 0 real and 48 fake samples" in markdown
 
 
@@ -102,6 +124,9 @@ def test_roc_figure_is_a_real_image(tmp_path):
 def test_unreadable_results_file_is_named(tmp_path):
     (tmp_path / "results.json").write_text("{oops")
     with pytest.raises(ValueError, match="results.json is not valid JSON"):
+        save_evaluation(tmp_path, "intra", "m", "ffpp_c40", [Scored("ffpp_c40", _scores(0))])
+    (tmp_path / "results.json").write_text('{"intra": {"model": "m", "datasets": []}}')
+    with pytest.raises(ValueError, match=r"results.json is not a results file: expected \{mode: \{model name"):
         save_evaluation(tmp_path, "intra", "m", "ffpp_c40", [Scored("ffpp_c40", _scores(0))])
 
 

@@ -81,6 +81,10 @@ def test_perturb_dataset_seeds_each_batch_and_repeats():
         (lambda: perturb.salt_and_pepper(GREY, (0, 0), density=1.5), r"density must lie in \[0, 1\]; got 1.5"),
         (lambda: perturb.perturb(GREY, "jpeg", (0, 0)), "unknown perturbation 'jpeg'"),
         (lambda: perturb.gaussian_blur(GREY[0]), r"got shape \(64, 64, 3\)"),
+        (lambda: perturb.check_strength("gaussian_blur", 4), "gaussian_blur: kernel_size must be an odd integer"),
+        (lambda: perturb.check_strength("salt_and_pepper", -0.1), "salt_and_pepper: density must lie in"),
+        (lambda: perturb.check_strength("gaussian_noise", float("nan")), "gaussian_noise: variance must be >= 0"),
+        (lambda: perturb.check_strength("jpeg", 90), "unknown perturbation 'jpeg'"),
     ],
 )
 def test_invalid_arguments_raise(call, message):

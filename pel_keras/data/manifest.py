@@ -18,6 +18,8 @@ import io
 import json
 import os
 
+import numpy as np
+
 COLUMNS = ("path", "label", "video", "split", "source", "frame", "score", "box", "landmarks")
 FAILURE_COLUMNS = ("video", "path", "kind", "reason")
 MANIFEST, FAILURES = "manifest.csv", "failures.csv"
@@ -81,6 +83,23 @@ def read_split(manifests, split):
 def parse_points(text):
     """The numbers of a ``box`` or ``landmarks`` cell (space-separated) as a list of floats; ``[]`` when empty."""
     return [float(value) for value in (text or "").split()]
+
+
+def select_frames(rows, frames):
+    """At most ``frames`` rows per video, at equal intervals in frame order (all of a video that has fewer).
+
+    Videos keep the order of their first row; each video's rows come out in frame order.
+    """
+    by_video = {}
+    for row in rows:
+        by_video.setdefault(row["video"], []).append(row)
+    selected = []
+    for video_rows in by_video.values():
+        video_rows = sorted(video_rows, key=lambda row: row.get("frame") or 0)
+        positions = np.linspace(0, len(video_rows) - 1, min(frames, len(video_rows)))
+        keep = np.unique(positions.round().astype(int))
+        selected += [video_rows[i] for i in keep]
+    return selected
 
 
 def record_path(out_dir, video):

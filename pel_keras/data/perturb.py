@@ -30,10 +30,24 @@ def _as_batch(images):
     return tf.cast(images, tf.float32)
 
 
-def gaussian_noise(images, seed, variance=DEFAULT_STRENGTHS["gaussian_noise"]):
-    """Adds zero-mean Gaussian noise of `variance` (0..1 intensity scale) to every value, then clips to 0..255."""
+def _check_variance(variance):
     if not variance >= 0:
         raise ValueError(f"gaussian_noise: variance must be >= 0; got {variance}")
+
+
+def _check_density(density):
+    if not 0 <= density <= 1:
+        raise ValueError(f"salt_and_pepper: density must lie in [0, 1]; got {density}")
+
+
+def _check_kernel_size(kernel_size):
+    if not (float(kernel_size).is_integer() and kernel_size >= 3 and int(kernel_size) % 2 == 1):
+        raise ValueError(f"gaussian_blur: kernel_size must be an odd integer >= 3; got {kernel_size!r}")
+
+
+def gaussian_noise(images, seed, variance=DEFAULT_STRENGTHS["gaussian_noise"]):
+    """Adds zero-mean Gaussian noise of `variance` (0..1 intensity scale) to every value, then clips to 0..255."""
+    _check_variance(variance)
     images = _as_batch(images)
     noise = tf.random.stateless_normal(tf.shape(images), seed, stddev=255.0 * math.sqrt(variance))
     return tf.clip_by_value(images + noise, 0.0, 255.0)
@@ -41,8 +55,7 @@ def gaussian_noise(images, seed, variance=DEFAULT_STRENGTHS["gaussian_noise"]):
 
 def salt_and_pepper(images, seed, density=DEFAULT_STRENGTHS["salt_and_pepper"]):
     """Sets a fraction `density` of the pixels (all three channels) to 255 or 0, with equal chance."""
-    if not 0 <= density <= 1:
-        raise ValueError(f"salt_and_pepper: density must lie in [0, 1]; got {density}")
+    _check_density(density)
     images = _as_batch(images)
     pixel_shape = tf.concat([tf.shape(images)[:3], [1]], axis=0)
     draw = tf.random.stateless_uniform(pixel_shape, seed)
@@ -61,8 +74,7 @@ def gaussian_blur(images, seed=None, kernel_size=DEFAULT_STRENGTHS["gaussian_blu
 
     `seed` is unused (blur is deterministic); it keeps the signature of the other perturbations.
     """
-    if not (float(kernel_size).is_integer() and kernel_size >= 3 and int(kernel_size) % 2 == 1):
-        raise ValueError(f"gaussian_blur: kernel_size must be an odd integer >= 3; got {kernel_size!r}")
+    _check_kernel_size(kernel_size)
     kernel_size = int(kernel_size)
     images = _as_batch(images)
     pad = kernel_size // 2
@@ -73,13 +85,20 @@ def gaussian_blur(images, seed=None, kernel_size=DEFAULT_STRENGTHS["gaussian_blu
 
 
 PERTURBATIONS = {"gaussian_noise": gaussian_noise, "salt_and_pepper": salt_and_pepper, "gaussian_blur": gaussian_blur}
+_CHECKS = {"gaussian_noise": _check_variance, "salt_and_pepper": _check_density, "gaussian_blur": _check_kernel_size}
+
+
+def check_strength(name, strength):
+    """Raises ValueError, naming the perturbation, when `name` is unknown or `strength` is out of its range."""
+    if name not in PERTURBATIONS:
+        raise ValueError(f"unknown perturbation {name!r}; choose from {sorted(PERTURBATIONS)}")
+    _CHECKS[name](strength)
 
 
 def perturb(images, name, seed, strength=None):
     """Applies the perturbation `name` (a key of `PERTURBATIONS`) at `strength` (None: its default)."""
-    if name not in PERTURBATIONS:
-        raise ValueError(f"unknown perturbation {name!r}; choose from {sorted(PERTURBATIONS)}")
-    strength = DEFAULT_STRENGTHS[name] if strength is None else strength
+    strength = DEFAULT_STRENGTHS.get(name) if strength is None else strength
+    check_strength(name, strength)
     return PERTURBATIONS[name](images, seed, strength)
 
 

@@ -1,15 +1,18 @@
-"""Writes everything one evaluation produces into `RUN/eval/` (issue: Output), and returns its table.
+"""Writes everything one evaluation produces (issue: Output) and returns its table.
 
-Files: `<mode>_<dataset>[_<condition>]_frames.csv` and `..._videos.csv` per scored set, `roc_<mode>.png`,
-and `results.json` / `results.md` (see `report.py`).
+In `files_dir` (by default the evaluation folder itself, e.g. `RUN/eval`):
+`<mode>_<dataset>[_<perturbation>_<strength>]_frames.csv` and `..._videos.csv` per scored set, and
+`roc_<mode>.png`. In the evaluation folder: `results.json`, `{mode: {model name: evaluation}}`, to which each
+evaluation adds or replaces its own entry, and `results.md`, rendered from the whole of it (see `report.py`).
 """
 
 import dataclasses
+import json
 import os
 
 from pel_keras.evaluation.plots import plot_roc
-from pel_keras.evaluation.records import CLEAN, dataset_record, evaluation_record, skipped_record
-from pel_keras.evaluation.report import condition_label, dataset_label, write_results
+from pel_keras.evaluation.records import CLEAN, MODES, check_mode, dataset_record, evaluation_record, skipped_record
+from pel_keras.evaluation.report import condition_label, dataset_label, render_markdown, render_section
 from pel_keras.evaluation.scores import FrameScores, write_score_csvs
 
 
@@ -24,7 +27,9 @@ class Scored:
 
     @property
     def stem(self):
-        return self.dataset if self.condition == CLEAN else f"{self.dataset}_{self.condition}"
+        if self.condition == CLEAN:
+            return self.dataset
+        return f"{self.dataset}_{self.condition}" + ("" if self.strength is None else f"_{self.strength}")
 
     @property
     def label(self):
@@ -40,30 +45,70 @@ class Skipped:
     reason: str
 
 
-def save_evaluation(eval_dir, mode, model, train_dataset, items, threshold=0.5):
+def save_evaluation(eval_dir, mode, model, train_dataset, items, threshold=0.5, name=None, files_dir=None):
     """Score CSVs, ROC figure, `results.json` and `results.md` for one evaluation.
 
     Args:
-        eval_dir: output folder (created if needed), e.g. `RUN/eval`.
+        eval_dir: folder of `results.json` and `results.md` (created if needed), e.g. `RUN/eval`.
         mode: "intra", "cross" or "robustness".
         model: the evaluated artifact's path (recorded in the report).
         train_dataset: tag of the dataset the model was trained on.
         items: `Scored` and `Skipped`, in the order of the report's columns; robustness needs the clean run
             of each dataset among them.
         threshold: decision threshold for ACC.
+        name: the model's key in `results.json` and its rows' label in `results.md`; by default the file name
+            of `model`. Evaluating another name in the same mode adds rows beside the earlier ones.
+        files_dir: folder of the score CSVs and the ROC figure; by default `eval_dir`.
 
     Returns:
-        The markdown of this evaluation's table, for the console.
+        The markdown of this mode's table (every model evaluated in it so far), for the console.
     """
-    os.makedirs(eval_dir, exist_ok=True)
+    name = os.path.basename(os.path.normpath(str(model))) if name is None else name
+    files_dir = eval_dir if files_dir is None else files_dir
+    os.makedirs(files_dir, exist_ok=True)
     records, curves = [], {}
     for item in items:
         if isinstance(item, Skipped):
             records.append(skipped_record(item.dataset, item.reason))
             continue
-        write_score_csvs(item.scores, os.path.join(eval_dir, f"{mode}_{item.stem}"))
+        write_score_csvs(item.scores, os.path.join(files_dir, f"{mode}_{item.stem}"))
         records.append(dataset_record(item.dataset, item.scores, threshold, item.condition, item.strength))
         curves[item.label] = item.scores
-    title = f"{mode} evaluation of {os.path.basename(str(model))}, trained on {dataset_label(train_dataset)}"
-    plot_roc(curves, os.path.join(eval_dir, f"roc_{mode}.png"), title)
-    return write_results(eval_dir, mode, evaluation_record(mode, model, train_dataset, records))
+    plot_roc(curves, os.path.join(files_dir, f"roc_{mode}.png"), f"{mode} evaluation of {name}, trained on "
+             f"{dataset_label(train_dataset)}")
+    files = os.path.relpath(files_dir, eval_dir)
+    return write_results(eval_dir, mode, name, evaluation_record(mode, model, train_dataset, records, files))
+
+
+def _read_results(path):
+    if not os.path.exists(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as file:
+            results = json.load(file)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not valid JSON ({error}); move it away to start a new one") from error
+    shaped = isinstance(results, dict) and set(results) <= set(MODES) and all(
+        isinstance(entries, dict) and all(isinstance(e, dict) and "datasets" in e for e in entries.values())
+        for entries in results.values()
+    )
+    if not shaped:
+        raise ValueError(f"{path} is not a results file: expected {{mode: {{model name: evaluation}}}} with "
+                         f"modes among {MODES}; move it away to start a new one")
+    return results
+
+
+def write_results(eval_dir, mode, name, evaluation):
+    """Stores `evaluation` under `[mode][name]` in `eval_dir/results.json`, rewrites `results.md` from all of
+    it, and returns the markdown of `mode` (for the console)."""
+    check_mode(mode)
+    os.makedirs(eval_dir, exist_ok=True)
+    json_path = os.path.join(eval_dir, "results.json")
+    results = _read_results(json_path)
+    results.setdefault(mode, {})[name] = evaluation
+    text = json.dumps(results, indent=2, allow_nan=False)  # a NaN anywhere is a bug: fail before writing
+    with open(json_path, "w", encoding="utf-8") as file:
+        file.write(text + "\n")
+    with open(os.path.join(eval_dir, "results.md"), "w", encoding="utf-8") as file:
+        file.write(render_markdown(results))
+    return render_section(mode, results[mode])

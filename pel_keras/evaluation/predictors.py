@@ -86,9 +86,9 @@ def _single_io(path, inputs, outputs):
 
 
 def _load_keras(path):
-    import keras
+    import pel_keras  # its load_model registers the PEL layers a saved PEL model is made of
 
-    model = keras.saving.load_model(path, compile=False)
+    model = pel_keras.load_model(path)
     return model.predict_on_batch, _dims(model.input_shape[1:])
 
 

@@ -1,9 +1,10 @@
 """The JSON form of an evaluation: what `results.json` holds and `results.md` is rendered from.
 
-An evaluation is one mode of the issue's `evaluate.py`: "intra" (Table 1), "cross" (Table 2) or
-"robustness" (Table 3). Each holds one record per evaluated dataset (and, for robustness, per condition),
-or a record saying why a dataset was skipped. Robustness records carry their change against the clean
-run of the same dataset, the paper's delta-ACC and delta-AUC.
+`results.json` is `{mode: {model name: evaluation}}`. An evaluation is one model evaluated in one mode of
+the issue's `evaluate.py`: "intra" (Table 1), "cross" (Table 2) or "robustness" (Table 3). It holds one
+record per evaluated dataset (and, for robustness, per condition), or a record saying why a dataset was
+skipped. Robustness records carry their change against the clean run of the same dataset, the paper's
+delta-ACC and delta-AUC.
 """
 
 from pel_keras.evaluation.scores import level_metrics
@@ -60,9 +61,10 @@ def _with_deltas(records):
     return out
 
 
-def evaluation_record(mode, model, train_dataset, records):
-    """One evaluation: the model evaluated, the dataset it was trained on and its records."""
+def evaluation_record(mode, model, train_dataset, records, files="."):
+    """One evaluation: the model evaluated, the dataset it was trained on, the folder of its score CSVs and
+    ROC figure (relative to `results.json`'s) and its records."""
     check_mode(mode)
     if mode == "robustness":
         records = _with_deltas(records)
-    return {"model": str(model), "train_dataset": train_dataset, "datasets": list(records)}
+    return {"model": str(model), "train_dataset": train_dataset, "files": files, "datasets": list(records)}

@@ -1,14 +1,12 @@
-"""`results.json` and `results.md`: our numbers laid out like the paper's Tables 1-3, published numbers beside.
+"""`results.md`: our numbers laid out like the paper's Tables 1-3, published numbers above ours.
 
-`results.json` keeps one evaluation per mode (intra, cross, robustness), so running the three modes one after
-the other fills one report; `results.md` is always rendered from the whole of it.
+Rendered from the whole of `results.json`, `{mode: {model name: evaluation}}` (see `records.py`): one section
+per mode, in which every evaluated model (e.g. `best.keras` and its int8 `.tflite` export) has its own rows,
+so the cost of export and quantization reads off one table.
 """
 
-import json
-import os
-
 from pel_keras.evaluation import paper_tables as paper
-from pel_keras.evaluation.records import CLEAN, LEVELS, MODES, check_mode
+from pel_keras.evaluation.records import CLEAN, LEVELS, MODES
 
 LEGEND = (
     "ACC at the threshold given (fake when p > threshold), AUC, EER and AP as fractions. Frame level scores every "
@@ -76,107 +74,123 @@ def _comparison(columns, names, formats, published, ours):
     return _table(header, rows)
 
 
-def _ours(records, pick):
-    """Our rows: `pick(record, level)` for every record, one row per level; skipped records say so."""
-    return {
-        f"Ours, {level} level": ["skipped" if "skipped" in r else pick(r, level) for r in records] for level in LEVELS
-    }
+def _dataset_key(record):
+    return record["dataset"]
 
 
-def _details(records):
-    header = ["Dataset", "Condition", "Level", "N", "Real", "Fake", "ACC", "AUC", "EER", "AP", "Notes"]
-    rows, skipped = [], []
-    for record in records:
-        if "skipped" in record:
-            skipped.append(f"- {dataset_label(record['dataset'])} skipped: {record['skipped']}")
-            continue
+def _condition_key(record):
+    return record["dataset"], record.get("condition"), record.get("strength")
+
+
+def _columns(entries, key, keep=lambda record: True):
+    """`{column key: first record}` over every model's records that `keep` accepts, in order of appearance."""
+    columns = {}
+    for evaluation in entries.values():
+        for record in filter(keep, evaluation["datasets"]):
+            columns.setdefault(key(record), record)
+    return columns
+
+
+def _ours(entries, columns, key, pick):
+    """Our rows, two per model (frame and video level): `pick(record, level)` under each column, or a word
+    saying the model's record there was skipped or is absent."""
+    rows = {}
+    for name, evaluation in entries.items():
+        records = {key(r): r for r in evaluation["datasets"]}
         for level in LEVELS:
-            m = record[level]
-            numbers = _cells((m["acc"], m["auc"], m["eer"], m["ap"]), (_percent,) + (_fraction,) * 3, "n/a")
-            condition = condition_label(record["condition"], record["strength"])
-            counts = (m["count"], m["real"], m["fake"])
-            rows.append([dataset_label(record["dataset"]), condition, level, *counts, *numbers, "; ".join(m["notes"])])
-    return ["", "N counts frames at frame level and videos at video level.", "", *_table(header, rows), "", *skipped]
+            cells = [records.get(column) for column in columns]
+            rows[f"Ours ({name}), {level} level"] = [
+                "not run" if r is None else "skipped" if "skipped" in r else pick(r, level) for r in cells
+            ]
+    return rows
 
 
-def _dataset_columns(records):
-    return [(dataset_label(r["dataset"]), paper.PAPER_COLUMNS.get(r["dataset"])) for r in records]
+def _train_dataset(entries):
+    return next(iter(entries.values()))["train_dataset"]
 
 
-def _published_block(evaluation):
+def _published_block(entries):
     """The paper's training set whose rows of Tables 2-3 sit beside ours, and a line saying which it is."""
-    block = paper.PAPER_TRAINING.get(evaluation["train_dataset"])
+    block = paper.PAPER_TRAINING.get(_train_dataset(entries))
     return block, f"Published rows: models trained on {block or 'none comparable'}."
 
 
-def _intra(evaluation):
-    records = evaluation["datasets"]
-    ours = _ours(records, lambda r, level: (r[level]["acc"], r[level]["auc"]))
-    table = _comparison(_dataset_columns(records), ("ACC", "AUC"), (_percent, _fraction), paper.TABLE1, ours)
+def _dataset_table(entries, metrics, formats, published):
+    """One column per test dataset, the `metrics` (e.g. "acc", "auc") of each under it."""
+    columns = _columns(entries, _dataset_key)
+    labels = [(dataset_label(tag), paper.PAPER_COLUMNS.get(tag)) for tag in columns]
+    ours = _ours(entries, columns, _dataset_key, lambda r, level: tuple(r[level][m] for m in metrics))
+    return _comparison(labels, [m.upper() for m in metrics], formats, published, ours)
+
+
+def _intra(entries):
+    table = _dataset_table(entries, ("acc", "auc"), (_percent, _fraction), paper.TABLE1)
     return ["## Intra-dataset (paper Table 1)", *table]
 
 
-def _cross(evaluation):
-    records = evaluation["datasets"]
-    block, note = _published_block(evaluation)
-    ours = _ours(records, lambda r, level: (r[level]["auc"], r[level]["eer"]))
-    published = paper.TABLE2.get(block, {})
-    table = _comparison(_dataset_columns(records), ("AUC", "EER"), (_fraction, _fraction), published, ours)
+def _cross(entries):
+    block, note = _published_block(entries)
+    table = _dataset_table(entries, ("auc", "eer"), (_fraction, _fraction), paper.TABLE2.get(block, {}))
     return ["## Cross-dataset (paper Table 2)", note, "", *table]
 
 
-def _robustness(evaluation):
-    perturbed = [r for r in evaluation["datasets"] if "skipped" not in r and r["condition"] != CLEAN]
-    block, note = _published_block(evaluation)
-    columns = [(condition_label(r["condition"], r["strength"]), r["condition"]) for r in perturbed]
-    ours = _ours(perturbed, lambda r, level: (r["delta"][level]["acc"], r["delta"][level]["auc"]))
+def _robustness(entries):
+    block, note = _published_block(entries)
+    columns = _columns(entries, _condition_key, lambda r: "skipped" not in r and r["condition"] != CLEAN)
+    labels = [(condition_label(r["condition"], r["strength"]), r["condition"]) for r in columns.values()]
+    pick = lambda r, level: (r["delta"][level]["acc"], r["delta"][level]["auc"])  # noqa: E731
+    ours = _ours(entries, columns, _condition_key, pick)
     formats = (_signed_percent, _signed_fraction)
-    table = _comparison(columns, ("ΔACC", "ΔAUC"), formats, paper.TABLE3.get(block, {}), ours)
+    table = _comparison(labels, ("ΔACC", "ΔAUC"), formats, paper.TABLE3.get(block, {}), ours)
     return ["## Robustness (paper Table 3)", note, "", *table]
+
+
+def _about(entries):
+    """Which file each model name stands for, and its ACC threshold."""
+    lines = [f"Trained on {dataset_label(_train_dataset(entries))}. Models:"]
+    for name, evaluation in entries.items():
+        thresholds = sorted({r["frame"]["threshold"] for r in evaluation["datasets"] if "skipped" not in r})
+        threshold = f", ACC threshold {', '.join(map(str, thresholds))}" if thresholds else ""
+        lines.append(f"- `{name}`: `{evaluation['model']}`{threshold}")
+    return lines
+
+
+def _detail_rows(name, record):
+    rows = []
+    for level in LEVELS:
+        m = record[level]
+        numbers = _cells((m["acc"], m["auc"], m["eer"], m["ap"]), (_percent,) + (_fraction,) * 3, "n/a")
+        condition = condition_label(record["condition"], record["strength"])
+        counts = (m["count"], m["real"], m["fake"])
+        notes = "; ".join(m["notes"])
+        rows.append([name, dataset_label(record["dataset"]), condition, level, *counts, *numbers, notes])
+    return rows
+
+
+def _details(entries):
+    header = ["Model", "Dataset", "Condition", "Level", "N", "Real", "Fake", "ACC", "AUC", "EER", "AP", "Notes"]
+    rows, skipped = [], []
+    for name, evaluation in entries.items():
+        for record in evaluation["datasets"]:
+            if "skipped" in record:
+                skipped.append(f"- {dataset_label(record['dataset'])} skipped ({name}): {record['skipped']}")
+            else:
+                rows += _detail_rows(name, record)
+    return ["", "N counts frames at frame level and videos at video level.", "", *_table(header, rows), "", *skipped]
 
 
 _SECTIONS = {"intra": _intra, "cross": _cross, "robustness": _robustness}
 
 
-def render_section(mode, evaluation):
-    """Markdown of one evaluation: the paper-style table, then every number with its counts and notes."""
-    thresholds = sorted({r["frame"]["threshold"] for r in evaluation["datasets"] if "skipped" not in r})
-    about = f"Model `{evaluation['model']}`, trained on {dataset_label(evaluation['train_dataset'])}"
-    about += f"; ACC threshold {', '.join(map(str, thresholds))}." if thresholds else "."
-    lines = _SECTIONS[mode](evaluation)
-    return "\n".join([lines[0], "", about, "", *lines[1:], *_details(evaluation["datasets"])]).rstrip() + "\n"
+def render_section(mode, entries):
+    """Markdown of one mode, `entries` being `{model name: evaluation}`: the paper-style table with every
+    model's rows, then every number with its counts and notes."""
+    lines = _SECTIONS[mode](entries)
+    return "\n".join([lines[0], "", *_about(entries), "", *lines[1:], *_details(entries)]).rstrip() + "\n"
 
 
 def render_markdown(results):
-    """The whole `results.md`: every evaluation present in `results`, in the paper's order."""
+    """The whole `results.md`: every mode present in `results` (`{mode: {model name: evaluation}}`), in the
+    paper's order."""
     sections = [render_section(mode, results[mode]) for mode in MODES if mode in results]
     return "\n".join(["# PEL evaluation", "", LEGEND, "", *sections])
-
-
-def _read_results(path):
-    if not os.path.exists(path):
-        return {}
-    try:
-        with open(path, encoding="utf-8") as file:
-            results = json.load(file)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON ({error}); move it away to start a new one") from error
-    if not isinstance(results, dict) or not set(results) <= set(MODES):
-        raise ValueError(f"{path} is not a results file: expected an object with keys among {MODES}")
-    return results
-
-
-def write_results(eval_dir, mode, evaluation):
-    """Stores `evaluation` under `mode` in `eval_dir/results.json`, rewrites `results.md` from all modes,
-    and returns this mode's markdown (for the console)."""
-    check_mode(mode)
-    os.makedirs(eval_dir, exist_ok=True)
-    json_path = os.path.join(eval_dir, "results.json")
-    results = _read_results(json_path)
-    results[mode] = evaluation
-    text = json.dumps(results, indent=2, allow_nan=False)  # a NaN anywhere is a bug: fail before writing
-    with open(json_path, "w", encoding="utf-8") as file:
-        file.write(text + "\n")
-    with open(os.path.join(eval_dir, "results.md"), "w", encoding="utf-8") as file:
-        file.write(render_markdown(results))
-    return render_section(mode, evaluation)

@@ -1,0 +1,53 @@
+"""The frames an evaluation scores: one prepared dataset's split, as batches of
+`(images, labels, video ids, paths)` in manifest order (what `runner.score_batches` takes)."""
+
+import dataclasses
+import os
+import tempfile
+
+from pel_keras.data.manifest import MANIFEST, atomic_write, csv_text, read_split, select_frames
+from pel_keras.data.pipeline import build_dataset
+from pel_keras.evaluation.outputs import Skipped
+
+_COLUMNS = ("path", "label", "video", "split")
+
+
+@dataclasses.dataclass(frozen=True)
+class TestSet:
+    """The rows (absolute paths) of one split of a prepared dataset, after the frames-per-video cap."""
+
+    dataset: str
+    manifest: str
+    split: str
+    rows: tuple
+
+
+def manifest_path(data_dir, dataset):
+    return os.path.join(data_dir, dataset, MANIFEST)
+
+
+def find_test_set(data_dir, dataset, split, frames=0):
+    """The `TestSet` of `dataset`, or `Skipped` with the reason when it is not prepared or lacks `split`.
+
+    Args:
+        frames: at most this many frames per video, at equal intervals in frame order; 0 keeps all.
+    """
+    manifest = manifest_path(data_dir, dataset)
+    if not os.path.isfile(manifest):
+        return Skipped(dataset, f"not prepared: {manifest} not found")
+    rows = read_split(manifest, split)
+    if not rows:
+        return Skipped(dataset, f"no {split!r} frames in {manifest}")
+    return TestSet(dataset, manifest, split, tuple(select_frames(rows, frames) if frames else rows))
+
+
+def frame_batches(test_set, image_size, batch_size):
+    """A `tf.data.Dataset` of `(images, labels, video ids, paths)` over `test_set.rows`, in their order, once.
+
+    Images are `(B, image_size, image_size, 3)` float32 RGB 0..255 (resized when stored at another size).
+    """
+    with tempfile.TemporaryDirectory() as folder:  # build_dataset reads its manifest once, here
+        manifest = os.path.join(folder, MANIFEST)
+        atomic_write(manifest, csv_text(_COLUMNS, [{c: row[c] for c in _COLUMNS} for row in test_set.rows]))
+        dataset = build_dataset(manifest, test_set.split, image_size, batch_size, with_ids=True)
+    return dataset.map(lambda images, labels, ids: (images, labels, ids["video"], ids["path"]))

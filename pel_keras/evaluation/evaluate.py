@@ -1,0 +1,130 @@
+"""The issue's `evaluate.py`: a training run's model on the test split of its own dataset (Table 1), on other
+datasets (Table 2) or under perturbations (Table 3), at frame and video level, reported in `RUN/eval/`.
+
+Every setting and every dataset is checked before a model is loaded, so a wrong flag fails at once; a test
+dataset that is not prepared is skipped with the path where it was expected, and the others still run.
+"""
+
+import dataclasses
+import os
+
+from pel_keras.data.perturb import perturb_dataset
+from pel_keras.evaluation.config import CONFIG, EvalConfig, RunSettings, read_run_settings
+from pel_keras.evaluation.data import TestSet, find_test_set, frame_batches
+from pel_keras.evaluation.outputs import Scored, save_evaluation
+from pel_keras.evaluation.paper_tables import DATASET_NAMES, cross_datasets
+from pel_keras.evaluation.predictors import Predictor, load_predictor
+from pel_keras.evaluation.records import CLEAN
+from pel_keras.evaluation.report import condition_label
+from pel_keras.evaluation.runner import score_batches
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """A checked evaluation, ready to run: the datasets of each mode and the loaded model.
+
+    Attributes:
+        config: the `EvalConfig`; run: the training run's `RunSettings`.
+        test_sets: `{mode: [TestSet or Skipped, ...]}`.
+        predictor: the loaded model; None when every dataset is skipped (then nothing is loaded).
+        image_size: the side of the images fed to it (the model's when fixed, else the run's).
+    """
+
+    config: EvalConfig
+    run: RunSettings
+    test_sets: dict
+    predictor: Predictor | None
+    image_size: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """One mode's result: its markdown table ("" when nothing could be scored) and what was skipped."""
+
+    mode: str
+    table: str
+    scored: int
+    skipped: tuple
+
+
+def _data_dir(config, run):
+    """`--data_dir`, else the run's; a FileNotFoundError naming where it came from when it does not exist."""
+    data_dir = config.data_dir or run.data_dir
+    if not os.path.isdir(data_dir):
+        source = "--data_dir" if config.data_dir else f"data_dir of {os.path.join(config.workdir, CONFIG)}"
+        raise FileNotFoundError(f"{source}: no folder {data_dir!r}; pass --data_dir=DATA_DIR (the folder of "
+                                "prepared datasets)")
+    return data_dir
+
+
+def _cross_tags(config, run, data_dir):
+    """`--datasets`, else Table 2's; a tag that is neither known nor a folder in DATA_DIR is refused."""
+    try:
+        tags = config.datasets or cross_datasets(run.train_dataset)
+    except ValueError as error:
+        raise ValueError(f"--datasets: {error}") from error
+    for tag in tags:
+        if tag not in DATASET_NAMES and not os.path.isdir(os.path.join(data_dir, tag)):
+            raise ValueError(f"--datasets: unknown dataset {tag!r}: not one of {', '.join(DATASET_NAMES)} "
+                             f"and no folder {os.path.join(data_dir, tag)}")
+    return tags
+
+
+def _test_sets(config, run, data_dir, mode):
+    """`TestSet` or `Skipped` for each dataset `mode` evaluates."""
+    tags = _cross_tags(config, run, data_dir) if mode == "cross" else (run.train_dataset,)
+    return [find_test_set(data_dir, tag, config.split, config.frames) for tag in tags]
+
+
+def _score(predictor, test_set, config, image_size, perturbation=None, strength=None):
+    """`Scored` frames of `test_set`, clean or under `perturbation` at `strength`."""
+    batches = frame_batches(test_set, image_size, config.batch_size)
+    description = test_set.dataset
+    if perturbation is not None:
+        batches = perturb_dataset(batches, perturbation, strength, config.seed)
+        description += f" {condition_label(perturbation, strength)}"
+    scores = score_batches(predictor, batches, description, config.progress)
+    return Scored(test_set.dataset, scores, perturbation or CLEAN, strength)
+
+
+def _run_mode(plan, mode):
+    """Scores the prepared datasets of `mode` (and, for robustness, each perturbation) and saves them."""
+    config, items = plan.config, []
+    for test_set in plan.test_sets[mode]:
+        if not isinstance(test_set, TestSet):
+            items.append(test_set)
+            continue
+        items.append(_score(plan.predictor, test_set, config, plan.image_size))
+        pairs = config.perturbations if mode == "robustness" else ()
+        items += [_score(plan.predictor, test_set, config, plan.image_size, *pair) for pair in pairs]
+    skipped = tuple(item for item in items if not isinstance(item, Scored))
+    scored = len(items) - len(skipped)
+    if not scored:  # nothing to report: keep whatever results.json already holds for this mode
+        return Outcome(mode, "", 0, skipped)
+    table = save_evaluation(config.eval_dir, mode, config.model_path, plan.run.train_dataset, items,
+                            config.threshold, config.model_name, config.files_dir)
+    return Outcome(mode, table, scored, skipped)
+
+
+def plan_evaluation(config):
+    """Checks `config` (an `EvalConfig`), finds the datasets of each mode and loads the model.
+
+    Raises:
+        FileNotFoundError, ValueError: a missing run file, model or data folder, an unknown dataset, or a
+            model that cannot be loaded; the message names the flag or file.
+    """
+    run = read_run_settings(config.workdir)
+    if not os.path.exists(config.model_path):
+        flag = "--model" if config.model else "--workdir"
+        raise FileNotFoundError(f"{flag}: {config.model_path} not found")
+    data_dir = _data_dir(config, run)
+    test_sets = {mode: _test_sets(config, run, data_dir, mode) for mode in config.modes}
+    if not any(isinstance(s, TestSet) for sets in test_sets.values() for s in sets):
+        return Plan(config, run, test_sets, None, run.image_size)
+    predictor = load_predictor(config.model_path)
+    return Plan(config, run, test_sets, predictor, predictor.input_shape[0] or run.image_size)
+
+
+def run_evaluation(plan):
+    """Scores every prepared dataset of `plan` and writes the report; returns one `Outcome` per mode."""
+    return [_run_mode(plan, mode) for mode in plan.test_sets]

@@ -1,0 +1,89 @@
+"""A small real training run for the evaluate.py tests: prepared datasets of face crops, a PEL model saved as
+RUN/best.keras, and RUN/config.json as train.py writes it."""
+
+import json
+import os
+import shutil
+
+import cv2
+import keras
+import numpy as np
+
+import data_media
+import pel_keras
+from pel_keras.data.manifest import COLUMNS, MANIFEST, atomic_write, csv_text
+
+SIZE = 32
+MODEL_SETTINGS = {"backbone": "efficientnet_b0", "image_size": SIZE, "streams": "rgb", "weights": None}
+
+
+def face_crop(label, video, frame, size=SIZE):
+    """An RGB crop (real: Eileen Collins, fake: Grace Hopper) whose window moves with the video and the frame,
+    so that every crop of a dataset differs."""
+    face = data_media.faces()[label][..., ::-1]
+    height, width = face.shape[:2]
+    x, y = 6 * (video % 5) + 2 * frame, 5 * (video % 3) + 3 * frame
+    return cv2.resize(face[y:height - 20 + y, x:width - 20 + x], (size, size), interpolation=cv2.INTER_AREA)
+
+
+def write_prepared(data_dir, tag, videos, frames=3):
+    """`DATA_DIR/<tag>/` as prepare.py writes it: `crops/<video>/<frame:06d>.png` and `manifest.csv`.
+
+    Args:
+        videos: `(video id, label, split)` triples.
+    Returns:
+        The manifest's path.
+    """
+    folder = os.path.join(data_dir, tag)
+    rows = []
+    for index, (video, label, split) in enumerate(videos):
+        for frame in range(frames):
+            path = f"crops/{video}/{frame:06d}.png"
+            os.makedirs(os.path.dirname(os.path.join(folder, path)), exist_ok=True)
+            cv2.imwrite(os.path.join(folder, path), face_crop(label, index, frame)[..., ::-1])
+            rows.append({"path": path, "label": label, "video": video, "split": split, "source": tag, "frame": frame})
+    atomic_write(os.path.join(folder, MANIFEST), csv_text(COLUMNS, rows))
+    return os.path.join(folder, MANIFEST)
+
+
+def _walk(layer):
+    yield layer
+    for sublayer in getattr(layer, "layers", ()):
+        yield from _walk(sublayer)
+
+
+def save_model(path):
+    """A PEL model (EfficientNet-B0 RGB stream, 32 px, random weights) made to score like a trained one.
+
+    Untrained batch-norm statistics (mean 0, variance 1) collapse every output to 0.5. Here they are set from
+    one batch of 128 noisy face crops (momentum 0 for one training-mode call): varied enough that no
+    channel's variance is near zero, so activations stay of order one and a frame's score does not depend
+    on the batch it is in beyond float rounding. The classifier is then scaled so the logits spread over
+    about +-2, giving distinct probabilities away from 0 and 1.
+    """
+    keras.utils.set_random_seed(0)
+    model = pel_keras.build_model(**MODEL_SETTINGS)
+    crops = np.stack([face_crop(i % 2, i // 2, i % 7) for i in range(128)]).astype(np.float32)
+    images = np.clip(crops + np.random.default_rng(0).normal(0, 20, crops.shape), 0, 255).astype(np.float32)
+    for layer in _walk(model):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.momentum = 0.0
+    model(images, training=True)
+    classifier = model.get_layer("classifier")
+    kernel, bias = classifier.get_weights()
+    logits = keras.Model(model.input, classifier.output).predict(images, verbose=0)[:, 0]
+    scale = 1.5 / logits.std()
+    classifier.set_weights([kernel * scale, (bias - logits.mean()) * scale])
+    model.save(path)
+    return path
+
+
+def write_run(workdir, data_dir, model_file, train_dataset="ffpp_c40"):
+    """A run folder: `config.json` (as train.py writes it, sorted keys) and a copy of `model_file` as best.keras."""
+    os.makedirs(workdir, exist_ok=True)
+    settings = dict(MODEL_SETTINGS, weights="none", data_dir=str(data_dir), train_dataset=train_dataset,
+                    workdir=str(workdir), frames=50, batch_size=4, seed=0)
+    with open(os.path.join(workdir, "config.json"), "w") as file:
+        json.dump(settings, file, indent=2, sort_keys=True)
+    shutil.copyfile(model_file, os.path.join(workdir, "best.keras"))
+    return str(workdir)
