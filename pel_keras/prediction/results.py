@@ -7,6 +7,7 @@ training). The other faces are scored and listed too; they do not enter the scor
 
 import dataclasses
 import json
+import os
 
 OK, NO_FACE, ERROR = "ok", "no_face", "error"
 
@@ -76,7 +77,8 @@ def lines(result):
 
 
 def write_json(path, results, settings):
-    """Writes ``{**settings, "video_score": <rule>, "inputs": [...]}`` to ``path``."""
+    """Writes ``{**settings, "video_score": <rule>, "inputs": [...]}`` to ``path`` (parent folders made)."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     document = {**settings, "video_score": "mean over the sampled frames with a face of the largest face's "
                 "probability", "inputs": [result.to_dict() for result in results]}
     with open(path, "w") as f:
