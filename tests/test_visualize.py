@@ -12,9 +12,8 @@ import pel_keras
 import trained_run
 from pel_keras.data.video import MediaError, read_frame
 from pel_keras.visualization.cam import ClassActivationMaps
-from pel_keras.visualization.figures import cam_figure
 from pel_keras.visualization.maps import enhancement_residual
-from pel_keras.visualization.paper_figures import read_faces
+from pel_keras.visualization.paper_figures import make_figures, read_faces
 from pel_keras.visualization.taps import (
     FeatureModel,
     MissingModuleError,
@@ -100,14 +99,18 @@ def test_cam_adds_up_to_the_logit_and_residuals_are_the_modules_own(run, media):
         assert residual.ndim == 3 and residual.std(axis=(1, 2)).min() > 0
 
 
-def test_ablations_name_the_module_a_figure_needs(tmp_path):
+def test_an_ablation_gets_the_figures_it_can_show_and_the_missing_layer_named(media, tmp_path):
     model = pel_keras.build_model("efficientnet_b0", image_size=64, streams="rgb", self_enhancement=False,
                                   weights=None)
     assert model_streams(model) == ("rgb",) and list(mutual_enhancement_pairs(model)) == ["rgb"]
-    with pytest.raises(MissingModuleError, match="no layer 'rgb_noise_enhancement_1', which Fig. 3"):
+    assert list(ClassActivationMaps(model).weights) == ["rgb"]
+    model.save(tmp_path / "rgb_only.keras")
+    written, skipped = make_figures(str(tmp_path / "rgb_only.keras"), [str(media / "real.png")],
+                                    output_dir=str(tmp_path / "figures"))
+    assert sorted(written) == [2, 4] and list(skipped) == [3]
+    assert "no layer 'rgb_noise_enhancement_1', which Fig. 3 (self-enhancement) needs" in skipped[3]
+    for path in written.values():  # one row; face and RGB stream, no mask column
+        figure = cv2.imread(path)
+        assert figure.shape == (200 + 60, 2 * 200, 3) and figure.std() > 30
+    with pytest.raises(MissingModuleError, match="rgb_noise_enhancement_1"):
         self_enhancement_pairs(model)
-    cams = ClassActivationMaps(model)
-    assert list(cams.weights) == ["rgb"] and cams.weights["rgb"].shape == (1280,)
-    faces = np.zeros((1, 64, 64, 3), np.uint8)
-    path = cam_figure(str(tmp_path / "one_stream.png"), faces, {"rgb": np.eye(2)[None]}, [None], ["blank"])
-    assert cv2.imread(path).shape == (200 + 60, 2 * 200, 3)

@@ -67,10 +67,10 @@ def read_faces(images, masks, size, frame=0, detector="yunet", margin=1.3):
         MediaError: an image or mask does not decode. ValueError: no face in an image, or a mask whose
             size differs from its image's.
     """
-    detect = make_detector(detector)
-    masks = list(masks) + [None] * (len(images) - len(masks))
     if len(masks) > len(images):
         raise ValueError(f"{len(masks)} masks for {len(images)} images: masks pair with images by position")
+    masks = list(masks) + [None] * (len(images) - len(masks))
+    detect = make_detector(detector)
     crops, mask_crops = [], []
     for path, mask_path in zip(images, masks):
         rgb = cv2.cvtColor(read_frame(path, frame), cv2.COLOR_BGR2RGB)
@@ -121,9 +121,8 @@ def make_figures(model_path, images, masks=(), output_dir=".", figures=(2, 3, 4)
         if figure == 2:
             maps = cams({s: arrays[f"cam/{s}"] for s in cams.weights})
             written[figure] = cam_figure(path, faces.crops, maps, faces.masks, labels)
-            continue
-        title, _ = RESIDUALS[figure]
-        residuals = {s: enhancement_residual(arrays[f"fig{figure}/{s}/in"], arrays[f"fig{figure}/{s}/out"])
-                     for s in model_streams(model)}
-        written[figure] = residual_figure(path, title, faces.crops, residuals, faces.masks, labels)
+        else:
+            residuals = {s: enhancement_residual(arrays[f"fig{figure}/{s}/in"], arrays[f"fig{figure}/{s}/out"])
+                         for s in model_streams(model)}
+            written[figure] = residual_figure(path, RESIDUALS[figure][0], faces.crops, residuals, faces.masks, labels)
     return written, skipped
