@@ -99,5 +99,5 @@ class FeatureModel:
         self.model = keras.Model(model.input, [taps[name] for name in self.names])
 
     def __call__(self, images):
-        outputs = self.model.predict_on_batch(np.asarray(images, np.float32))
-        return {name: np.asarray(value, np.float32) for name, value in zip(self.names, outputs)}
+        outputs = keras.tree.flatten(self.model.predict_on_batch(np.asarray(images, np.float32)))  # 1 tap: bare
+        return {name: np.asarray(value, np.float32) for name, value in zip(self.names, outputs, strict=True)}
