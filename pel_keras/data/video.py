@@ -102,20 +102,64 @@ def list_images(directory):
     return [os.path.join(directory, n) for n in names]
 
 
+def _readable_images(directory):
+    """The images of ``directory`` (sorted by name) whose header is a known image format."""
+    readable = [p for p in list_images(directory) if cv2.haveImageReader(p)]
+    if not readable:
+        raise MediaError(f"{directory}: no readable image in this folder")
+    return readable
+
+
 def sample_image_sequence(directory, num_frames):
     """Like :func:`sample_video` for a folder of frame images (sorted by name).
 
     Files whose header is no known image format are left out before sampling, so the intervals are
     over readable frames; a sampled image that still fails to decode (truncated file) is dropped.
     """
-    readable = [p for p in list_images(directory) if cv2.haveImageReader(p)]
-    if not readable:
-        raise MediaError(f"{directory}: no readable image in this folder")
+    readable = _readable_images(directory)
     picked = [(i, cv2.imread(readable[i], cv2.IMREAD_COLOR)) for i in sample_indices(len(readable), num_frames)]
     picked = [(i, frame) for i, frame in picked if frame is not None]
     if not picked:
         raise MediaError(f"{directory}: none of the sampled images decodes")
     return picked
+
+
+def read_frame(path, index=0):
+    """Frame ``index`` (BGR) of a video or of a folder of frame images (sorted by name); an image file is
+    its own frame whatever ``index`` is.
+
+    Raises:
+        MediaError: the file or folder does not decode, or has no frame ``index``.
+    """
+    if os.path.isdir(path):
+        images = _readable_images(path)
+        frames = {index: cv2.imread(images[index], cv2.IMREAD_COLOR)} if 0 <= index < len(images) else {}
+        available = len(images)
+    elif is_image(path):
+        return sample_frames(path, 1)[0][1]
+    elif os.path.isfile(path):
+        frames, available = _read_wanted(path, {index})
+    else:
+        raise MediaError(f"{path}: no such file")
+    if frames.get(index) is None:
+        raise MediaError(f"{path}: has no decodable frame {index} ({available} frames)")
+    return frames[index]
+
+
+def list_media(directory):
+    """The media of a folder, each to be read on its own (the ``folder`` dataset's and ``predict.py``'s rule).
+
+    Every video file below ``directory`` (at any depth), every image lying directly in it, and every
+    sub-folder that directly holds images (one frame sequence). Sorted.
+    """
+    items = []
+    for folder, _, names in os.walk(directory):
+        items += [os.path.join(folder, n) for n in names if is_video(n)]
+        if folder == directory:
+            items += [os.path.join(folder, n) for n in names if is_image(n)]
+        elif list_images(folder):
+            items.append(folder)
+    return sorted(items)
 
 
 def sample_frames(path, num_frames):

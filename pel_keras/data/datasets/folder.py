@@ -9,20 +9,9 @@ extensions kept, so that ``clip.mp4`` and a frame folder ``clip/`` cannot collid
 import os
 
 from pel_keras.data.datasets.records import FAKE, REAL, SPLITS, Record
-from pel_keras.data.video import is_image, is_video, list_images
+from pel_keras.data.video import list_media
 
 CLASSES = {"real": REAL, "fake": FAKE}
-
-
-def _items(class_dir):
-    items = []
-    for directory, _, names in os.walk(class_dir):
-        items += [os.path.join(directory, n) for n in names if is_video(n)]
-        if directory == class_dir:
-            items += [os.path.join(directory, n) for n in names if is_image(n)]
-        elif list_images(directory):
-            items.append(directory)
-    return sorted(items)
 
 
 def read_folder(root):
@@ -34,7 +23,7 @@ def read_folder(root):
         for name, label in CLASSES.items():
             class_dir = os.path.join(base, name)
             if os.path.isdir(class_dir):
-                records += [Record(p, label, split, os.path.relpath(p, root), name) for p in _items(class_dir)]
+                records += [Record(p, label, split, os.path.relpath(p, root), name) for p in list_media(class_dir)]
     if not records:
         raise FileNotFoundError(
             f"no media found: expected videos or images in {os.path.join(root, 'real')} and "

@@ -1,0 +1,65 @@
+"""Scores videos and images with a trained PEL model (or its SavedModel / .tflite / .onnx export).
+
+    python predict.py clip.mp4 photo.jpg clips/ --model=RUN/best.keras
+    python predict.py clip.mp4 --model=RUN/best.keras --json=results.json --heatmap=heatmaps/
+    python predict.py frames/000/ --sequences --model=RUN/export/pel.tflite --threshold=0.7
+
+Each INPUT is a video, an image or a folder of them. For each: the faces found, every face's fake
+probability per sampled frame, the video's score (mean over frames of the largest face's probability)
+and the verdict. Exit status 0 when every input was scored, 1 when any could not be read or showed no
+face (each is reported with its reason; the others are still scored), 2 for a bad model or flag.
+The README's "Prediction and visualization" section describes the JSON file and the heatmaps.
+"""
+
+import os
+import sys
+
+from absl import app, flags
+
+from pel_keras.data.faces import DETECTORS
+from pel_keras.evaluation.predictors import ModelError
+from pel_keras.prediction.predict import PredictConfig, predict
+from pel_keras.prediction.results import OK, lines, write_json
+from pel_keras.prediction.scorer import Scorer
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("model", None, "RUN/best.keras, a SavedModel folder, a .tflite or an .onnx file.")
+flags.DEFINE_integer("frames", 32, "Frames sampled per video (or frame folder) at equal intervals.")
+flags.DEFINE_float("threshold", 0.5, "A score above this is called fake.")
+flags.DEFINE_string("json", None, "Write the results, frame by frame, to this JSON file.")
+flags.DEFINE_string("heatmap", None, "Write every frame with a face, class activation maps overlaid, into this "
+                    "folder (DIR/<input>/<frame>.png); needs the .keras model.")
+flags.DEFINE_enum("detector", "yunet", sorted(DETECTORS), "Face detector; none: the inputs are face crops.")
+flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).")
+flags.DEFINE_integer("batch_size", 32, "Face crops per model call.")
+flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose input size is dynamic.")
+flags.DEFINE_bool("sequences", False, "A folder of images is one video (its frames), not a set of images.")
+flags.mark_flag_as_required("model")
+
+
+def main(argv):
+    inputs = argv[1:]
+    if not inputs:
+        raise app.UsageError("name at least one INPUT (a video, an image or a folder)")
+    # YuNet's OpenMP threads collapse when cores are shared with TensorFlow's (see the README's data section).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    try:
+        config = PredictConfig(frames=FLAGS.frames, threshold=FLAGS.threshold, detector=FLAGS.detector,
+                               margin=FLAGS.margin, heatmap_dir=FLAGS.heatmap, sequences=FLAGS.sequences)
+        scorer = Scorer(FLAGS.model, heatmaps=FLAGS.heatmap is not None, batch_size=FLAGS.batch_size,
+                        image_size=FLAGS.image_size)
+    except (ModelError, FileNotFoundError, ValueError) as error:
+        print(f"predict.py: {error}", file=sys.stderr)
+        return 2
+    results = predict(inputs, scorer, config, on_result=lambda result: print("\n".join(lines(result)), flush=True))
+    if FLAGS.json:
+        settings = {"model": FLAGS.model, "threshold": config.threshold, "frames": config.frames,
+                    "detector": config.detector, "margin": config.margin, "image_size": scorer.image_size}
+        write_json(FLAGS.json, results, settings)
+    failed = [result for result in results if result.status != OK]
+    print(f"{len(results)} inputs: {len(results) - len(failed)} scored, {len(failed)} without a score")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,60 @@
+"""Draws the paper's visualisation figures (Fig. 2-4) for a trained PEL run.
+
+    python visualize.py --workdir=RUN --images=real.png,fake.png --masks=,fake_mask.png
+    python visualize.py --workdir=RUN --images=original/000.mp4,Deepfakes/000_003.mp4 \
+        --masks=,Deepfakes/masks/000_003.mp4 --frame=100 --figures=2,4
+
+Writes into --output_dir (default RUN/figures): fig2_cam.png (class activation maps of the RGB and the
+frequency stream), fig3_self_enhancement.png (what the first self-enhancement module adds, |f_out - f_in|,
+in both streams) and fig4_mutual_enhancement.png (the same for the last mutual-enhancement module). One row
+per image (its largest face), the manipulation mask beside where given. Exit status 1 when a figure could not
+be drawn because the model lacks its module (an ablation), 2 for a bad input, model or flag.
+"""
+
+import os
+import sys
+
+from absl import app, flags
+
+from pel_keras.data.faces import DETECTORS
+from pel_keras.data.video import MediaError
+from pel_keras.evaluation.predictors import ModelError
+from pel_keras.visualization.paper_figures import FIGURES, make_figures
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("workdir", None, "The training run folder (RUN); its best.keras is visualised.")
+flags.DEFINE_string("model", None, "The .keras model, when not RUN/best.keras (e.g. RUN/last.keras).")
+flags.DEFINE_list("images", None, "Images, videos or frame folders: one figure row each (the largest face).")
+flags.DEFINE_list("masks", [], "Manipulation masks paired with --images by position (image, video or frame "
+                  "folder, white = manipulated); leave an entry empty for an image without one.")
+flags.DEFINE_integer("frame", 0, "Frame index read from every video or frame folder in --images and --masks.")
+flags.DEFINE_list("figures", [str(f) for f in FIGURES], "Which figures to draw (2, 3, 4).")
+flags.DEFINE_string("output_dir", None, "Where the PNGs go; default WORKDIR/figures.")
+flags.DEFINE_enum("detector", "yunet", sorted(DETECTORS), "Face detector; none: the images are face crops.")
+flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).")
+flags.mark_flags_as_required(["images"])
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments {argv[1:]}; flags are written --name=value")
+    if not (FLAGS.workdir or FLAGS.model):
+        raise app.UsageError("give --workdir=RUN (or --model=PATH.keras)")
+    model = FLAGS.model or os.path.join(FLAGS.workdir, "best.keras")
+    output_dir = FLAGS.output_dir or os.path.join(FLAGS.workdir or os.path.dirname(model), "figures")
+    try:
+        figures = [int(f) for f in FLAGS.figures]
+        written, skipped = make_figures(model, FLAGS.images, [m or None for m in FLAGS.masks], output_dir, figures,
+                                        FLAGS.frame, FLAGS.detector, FLAGS.margin)
+    except (MediaError, ModelError, ValueError) as error:
+        print(f"visualize.py: {error}", file=sys.stderr)
+        return 2
+    for figure, path in written.items():
+        print(f"Fig. {figure}: {path}")
+    for figure, reason in skipped.items():
+        print(f"Fig. {figure} not drawn: {reason}", file=sys.stderr)
+    return 1 if skipped else 0
+
+
+if __name__ == "__main__":
+    app.run(main)
