@@ -1,0 +1,60 @@
+"""Prepares a raw deepfake dataset: face crops (PNG), manifest.csv and failures.csv.
+
+    python prepare.py --dataset=ffpp --input=/data/FaceForensics++ --output=data --compression=c23
+    python prepare.py --dataset=dfdc --input=/data/dfdc --output=data --shard=3/8   # part 3 of 8
+
+Exits with status 1 when any video failed (see DATA_DIR/<tag>/failures.csv). The README's
+"Data preparation" section lists every dataset's layout and command.
+"""
+
+from absl import app, flags, logging
+
+from pel_keras.data.datasets import DATASETS, FFPP_METHODS
+from pel_keras.data.faces import DETECTORS
+from pel_keras.data.prepare import PrepareConfig, prepare
+
+FLAGS = flags.FLAGS
+flags.DEFINE_enum("dataset", None, DATASETS, "Raw dataset layout.")
+flags.DEFINE_string("input", None, "The raw dataset's root folder.")
+flags.DEFINE_string("output", None, "DATA_DIR: the crops go to DATA_DIR/<tag>/.")
+flags.DEFINE_enum("compression", "c23", ["raw", "c23", "c40"], "FF++ / DFD quality (c23 = HQ, c40 = LQ).")
+flags.DEFINE_list("methods", list(FFPP_METHODS), "FF++ methods; add FaceShifter on request.")
+flags.DEFINE_integer("frames", 50, "Frames sampled per video at equal intervals.")
+flags.DEFINE_integer("size", 320, "Side of the square face crop, in pixels.")
+flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side.")
+flags.DEFINE_enum("detector", "auto", ["auto"] + sorted(DETECTORS), "Face detector (auto: none for WildDeepfake, else yunet).")
+flags.DEFINE_integer("workers", 0, "Worker processes (0 = one per CPU core).")
+flags.DEFINE_string("shard", "1/1", "K/N: prepare only part K (1-based) of N, for array jobs.")
+flags.DEFINE_float("val_fraction", 0.1, "Share of training sources carved into val (DFDC, WildDeepfake).")
+flags.mark_flags_as_required(["dataset", "input", "output"])
+
+
+def parse_shard(text):
+    """'3/8' -> (3, 8)."""
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise app.UsageError(f"--shard must look like K/N (e.g. 3/8), got {text!r}") from None
+    return k, n
+
+
+def main(argv):
+    del argv
+    config = PrepareConfig(
+        dataset=FLAGS.dataset, input=FLAGS.input, output=FLAGS.output, compression=FLAGS.compression,
+        methods=tuple(FLAGS.methods), frames=FLAGS.frames, size=FLAGS.size, margin=FLAGS.margin,
+        detector=FLAGS.detector, workers=FLAGS.workers, shard=parse_shard(FLAGS.shard),
+        val_fraction=FLAGS.val_fraction,
+    )
+    s = prepare(config)
+    print(f"{s.out_dir}: {s.videos} videos in this shard, {s.skipped} already done, {s.done} prepared, "
+          f"{s.failed} failed, {s.no_face_videos} without any face; {s.crops} crops from {s.frames} frames "
+          f"({s.no_face_frames} frames without a face); manifest.csv has {s.manifest_rows} rows")
+    if s.failed:
+        logging.error("%d videos failed: see %s/failures.csv", s.failed, s.out_dir)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    app.run(main)
