@@ -20,22 +20,22 @@ from pel_keras.training import TrainConfig, train
 FLAGS = flags.FLAGS
 
 
-def define_flags():
+def define_flags(flag_values=FLAGS):
     """One flag per :class:`TrainConfig` field, with its default, help text and choices."""
     definers = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer, float: flags.DEFINE_float,
                 str: flags.DEFINE_string}
     for field in dataclasses.fields(TrainConfig):
         help_text, choices = field.metadata["help"], field.metadata["choices"]
         if choices:
-            flags.DEFINE_enum(field.name, field.default, list(choices), help_text)
+            flags.DEFINE_enum(field.name, field.default, list(choices), help_text, flag_values=flag_values)
         else:
-            definers[field.type](field.name, field.default, help_text)
+            definers[field.type](field.name, field.default, help_text, flag_values=flag_values)
 
 
-def config_from_flags():
+def config_from_flags(flag_values=FLAGS):
     """The :class:`TrainConfig` of the parsed flags; a UsageError naming the flag when one is wrong."""
     try:
-        return TrainConfig(**{field.name: FLAGS[field.name].value for field in dataclasses.fields(TrainConfig)})
+        return TrainConfig(**{field.name: flag_values[field.name].value for field in dataclasses.fields(TrainConfig)})
     except ValueError as error:
         raise app.UsageError(str(error)) from error
 

@@ -32,8 +32,8 @@ def write_dataset(data_dir, tag="toy", size=32, frames=4, splits=SPLITS, seed=0)
     root = os.path.join(data_dir, tag)
     rows = []
     for split, videos in splits.items():
-        for label in (0, 1):
-            for v in range(videos):
+        for v in range(videos):
+            for label in (0, 1):
                 video = f"{'fake' if label else 'real'}/{split}_{v:03d}"
                 for frame in range(0, 10 * frames, 10):
                     path = f"crops/{video}/{frame:06d}.png"

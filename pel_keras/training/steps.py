@@ -23,7 +23,7 @@ def make_train_step(model, optimizer, strategy, global_batch_size, weight_decay)
 
     def replica_step(images, labels):
         with tf.GradientTape() as tape:
-            probabilities = model(images, training=True)
+            probabilities = tf.cast(model(images, training=True), tf.float32)
             per_example = keras.losses.binary_crossentropy(labels, probabilities)
             data_loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size)
             loss = data_loss + l2_penalty(variables, weight_decay) / replicas
@@ -49,7 +49,7 @@ def make_predict_step(model, strategy):
 
     @tf.function(reduce_retracing=True)
     def predict_step(images, labels, index):
-        probabilities = strategy.run(lambda x: model(x, training=False)[:, 0], args=(images,))
+        probabilities = strategy.run(lambda x: tf.cast(model(x, training=False)[:, 0], tf.float32), args=(images,))
         return tuple(strategy.gather(value, axis=0) for value in (probabilities, labels, index))
 
     return predict_step
