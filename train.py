@@ -10,10 +10,9 @@ pel_keras.training.TrainConfig; see README.md, section Training.
 """
 
 import dataclasses
-import logging
 import sys
 
-from absl import app, flags
+from absl import app, flags, logging
 
 from pel_keras.training import TrainConfig, train
 
@@ -44,7 +43,8 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments {argv[1:]}; flags are written --name=value")
     config = config_from_flags()
-    logging.getLogger("tensorflow").setLevel(logging.WARNING)  # keep checkpoint chatter off the progress bar
+    if not FLAGS["verbosity"].present:  # keep TensorFlow's checkpoint chatter off the progress bar
+        logging.set_verbosity(logging.WARNING)
     try:
         records = train(config)
     except (ValueError, FileNotFoundError, FloatingPointError) as error:

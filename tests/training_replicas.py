@@ -21,7 +21,7 @@ from pel_keras.training.strategy import select_strategy
 
 CONFIG = dict(train_dataset="toy", backbone="efficientnet_b0", weights="none", image_size=64, streams="rgb",
               self_enhancement=False, mutual_enhancement=False, dropout=0.0, stochastic_depth=0.0,
-              batch_size=8, epochs=2, steps_per_epoch=3, frames=4, seed=7, log_every=1)
+              batch_size=8, epochs=1, steps_per_epoch=4, frames=4, seed=7)
 
 
 def strategy_for(mode):

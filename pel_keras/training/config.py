@@ -50,8 +50,8 @@ class TrainConfig:
     denoiser: str = _field("median3", "Noise-enhancement denoiser (Table 5).", tuple(DENOISERS))
     reduction: int = _field(16, "Channel-attention MLP reduction ratio (eq. 4).")
     dropout: float = _field(None, "Dropout before the classifier; unset: the backbone's own (0.4 for B4).")
-    stochastic_depth: float = _field(None, "Drop-connect rate of the last EfficientNet block (earlier blocks "
-                                     "scale linearly); unset: keras.applications' 0.2.")
+    stochastic_depth: float = _field(None, "Stochastic depth: the end of the linear drop-connect ramp over the "
+                                     "EfficientNet blocks (keras.applications' drop_connect_rate); unset: 0.2.")
     batch_size: int = _field(32, "Global batch size, split evenly over all replicas (paper: 32).")
     learning_rate: float = _field(2e-4, "Adam learning rate, constant (paper: 2e-4).")
     weight_decay: float = _field(1e-5, "L2 coefficient added to every gradient as in PyTorch's "

@@ -32,9 +32,10 @@ def all_layers(model):
 
 
 def set_stochastic_depth(model, rate):
-    """Sets the EfficientNet blocks' drop-connect so that the last block drops with ``rate``.
+    """Sets the EfficientNet blocks' drop-connect ramp to end at ``rate`` instead of 0.2.
 
-    keras.applications gives block ``b`` of ``n`` the rate ``0.2 * b / n``; the linear ramp is kept.
+    keras.applications gives block ``b`` of ``n`` (counted from 0) the rate ``0.2 * b / n``, blocks without
+    a residual connection none; each rate is scaled by ``rate / 0.2``.
     """
     for layer in all_layers(model):
         if isinstance(layer, keras.layers.Dropout) and _BLOCK_DROP.match(layer.name):

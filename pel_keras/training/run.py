@@ -11,7 +11,9 @@ from pel_keras.training.data import train_dataset_fn, val_dataset_fn, write_run_
 from pel_keras.training.loop import Trainer
 from pel_keras.training.model import build_training_model, precision_policy
 from pel_keras.training.optimizer import make_optimizer
-from pel_keras.training.strategy import check_batch_size, cluster_size, is_chief, select_strategy, task_name
+from pel_keras.training.strategy import (
+    check_batch_size, cluster_size, is_chief, select_strategy, strategy_name, task_name,
+)
 
 
 def train(config, strategy=None):
@@ -59,13 +61,14 @@ def fit(config, strategy, train_data, val_dataset_fn, val_videos, steps_per_epoc
     keras.mixed_precision.set_global_policy(policy)
     try:
         keras.utils.set_random_seed(config.seed)
+        model, optimizer = build_model_and_optimizer(config, strategy)
         with strategy.scope():
-            model = build_training_model(config, strategy.num_replicas_in_sync)
-            optimizer = make_optimizer(config.learning_rate, loss_scaling=policy == "mixed_float16")
-            optimizer.build(model.trainable_variables)
             checkpointer = Checkpointer(config.workdir, is_chief(strategy), task_name(strategy), model,
                                         optimizer, config.keep_checkpoints)
         resumed_from = checkpointer.restore()
+        if is_chief(strategy) and resumed_from:
+            print(f"Resuming from {resumed_from}: step {int(checkpointer.step.numpy())}, "
+                  f"{int(checkpointer.epoch.numpy())} epochs done.", flush=True)
         if is_chief(strategy):
             environment = _environment(strategy, policy, steps_per_epoch, resumed_from, data_info or {})
             files.write_settings(config, environment)
@@ -76,10 +79,21 @@ def fit(config, strategy, train_data, val_dataset_fn, val_videos, steps_per_epoc
         keras.mixed_precision.set_global_policy(previous_policy)
 
 
+def build_model_and_optimizer(config, strategy):
+    """PEL and its built Adam under ``strategy.scope()``, in the global precision policy (set it first: see
+    :func:`~pel_keras.training.model.precision_policy`); loss scaling comes with ``mixed_float16``."""
+    with strategy.scope():
+        model = build_training_model(config, strategy.num_replicas_in_sync)
+        loss_scaling = keras.mixed_precision.global_policy().name == "mixed_float16"
+        optimizer = make_optimizer(config.learning_rate, loss_scaling=loss_scaling)
+        optimizer.build(model.trainable_variables)
+    return model, optimizer
+
+
 def _environment(strategy, policy, steps_per_epoch, resumed_from, data_info):
     """What ``environment.json`` records about the machines and the data of the latest start."""
     return {
-        "strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync,
+        "strategy": strategy_name(strategy), "replicas": strategy.num_replicas_in_sync,
         "workers": cluster_size(), "devices": [d.name for d in tf.config.list_logical_devices()],
         "precision_policy": policy, "steps_per_epoch": steps_per_epoch, "resumed_from": resumed_from,
         "tensorflow": tf.__version__, "keras": keras.__version__, **data_info,

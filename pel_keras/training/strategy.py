@@ -46,6 +46,13 @@ def task_name(strategy):
     return f"{resolver.task_type}_{resolver.task_id}"
 
 
+def strategy_name(strategy):
+    """``MultiWorkerMirroredStrategy``, ``MirroredStrategy`` or ``OneDevice`` (the default strategy)."""
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return "MultiWorkerMirroredStrategy"  # its class is CollectiveAllReduceStrategy
+    return "OneDevice" if strategy is tf.distribute.get_strategy() else type(strategy).__name__
+
+
 def check_batch_size(strategy, batch_size):
     """Raises a ValueError naming ``--batch_size`` unless it splits evenly over the replicas."""
     replicas = strategy.num_replicas_in_sync
