@@ -82,7 +82,7 @@ def main(argv):
           f"{strategy.num_replicas_in_sync} replica(s), global batch {batch_size}, {FLAGS.steps} steps timed")
     for precision in FLAGS.precisions:
         policy, milliseconds = measure(strategy, precision, batch_size)
-        print(f"{policy:>15}: {milliseconds:8.1f} ms/step, {1000 * batch_size / milliseconds:8.1f} images/s",
+        print(f"{policy:>15}: {milliseconds:8.1f} ms/step, {1000 * batch_size / milliseconds:8.2f} images/s",
               flush=True)
 
 
