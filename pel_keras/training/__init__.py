@@ -1,0 +1,7 @@
+"""Training PEL: a frozen :class:`TrainConfig` (``train.py``'s flags) and :func:`train`, one custom loop for
+one device, several local GPUs (``MirroredStrategy``) and several machines (``MultiWorkerMirroredStrategy``)."""
+
+from pel_keras.training.config import TrainConfig
+from pel_keras.training.run import fit, train
+
+__all__ = ["TrainConfig", "fit", "train"]

@@ -1,0 +1,81 @@
+"""The run's data: the prepared dataset's train and val splits, ``--frames`` per video, as dataset functions
+for ``strategy.distribute_datasets_from_function`` (each worker reads its own shard)."""
+
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from pel_keras.data.manifest import MANIFEST, atomic_write, csv_text, read_split
+from pel_keras.data.pipeline import distributed_dataset_fn
+
+RUN_MANIFEST_COLUMNS = ("path", "label", "video", "split", "source", "frame")
+
+
+def dataset_manifest(config):
+    """``DATA_DIR/<train_dataset>/manifest.csv``; a FileNotFoundError naming the flag when it is missing."""
+    if not os.path.isdir(config.data_dir):
+        raise FileNotFoundError(f"--data_dir: no folder {config.data_dir!r}.")
+    path = os.path.join(config.data_dir, config.train_dataset, MANIFEST)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--train_dataset: {path} does not exist; prepare the dataset with prepare.py "
+                                f"or check --data_dir and --train_dataset.")
+    return path
+
+
+def select_frames(rows, frames):
+    """At most ``frames`` rows per video, at equal intervals in frame order (all when it has fewer)."""
+    by_video = {}
+    for row in rows:
+        by_video.setdefault(row["video"], []).append(row)
+    selected = []
+    for video_rows in by_video.values():
+        video_rows.sort(key=lambda row: row.get("frame") or 0)
+        keep = np.unique(np.linspace(0, len(video_rows) - 1, min(frames, len(video_rows))).round().astype(int))
+        selected += [video_rows[i] for i in keep]
+    return selected
+
+
+def write_run_manifest(config, path):
+    """Writes the train and val rows this run uses (``--frames`` per video, absolute paths) to ``path``.
+
+    Returns:
+        ``{"train": rows, "val": rows}`` as the pipeline reads them back from ``path``.
+
+    Raises:
+        ValueError: a split is empty or the training split lacks a class, naming the manifest.
+    """
+    source = dataset_manifest(config)
+    rows = {split: select_frames(read_split(source, split), config.frames) for split in ("train", "val")}
+    for split, split_rows in rows.items():
+        labels = {row["label"] for row in split_rows}
+        if labels != {0, 1}:
+            raise ValueError(f"--train_dataset: the {split!r} split of {source} holds labels {sorted(labels)}; "
+                             f"training and model selection need real (0) and fake (1) images in train and val.")
+    selected = [{column: row.get(column, "") for column in RUN_MANIFEST_COLUMNS} for split in rows for row in rows[split]]
+    atomic_write(path, csv_text(RUN_MANIFEST_COLUMNS, selected))
+    return {split: read_split(path, split) for split in rows}
+
+
+def train_dataset_fn(config, manifest, seed):
+    """Endless, shuffled, balanced and augmented training batches of ``batch_size / replicas`` per replica."""
+    return distributed_dataset_fn(
+        manifest, "train", config.batch_size, image_size=config.image_size, training=True,
+        augment_config=config.augment_config(), seed=seed, balance=config.balance,
+    )
+
+
+def val_dataset_fn(config, manifest, paths):
+    """One pass over the val split as ``(images, labels, index)``, ``index`` being the row's position in
+    ``paths`` (numbers, unlike video names, can be gathered across machines)."""
+
+    def dataset_fn(input_context):
+        table = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(tf.constant(paths), tf.range(len(paths), dtype=tf.int64)), -1
+        )
+        dataset = distributed_dataset_fn(
+            manifest, "val", config.batch_size, image_size=config.image_size, with_ids=True
+        )(input_context)
+        return dataset.map(lambda images, labels, ids: (images, labels, table.lookup(ids["path"])))
+
+    return dataset_fn

@@ -1,0 +1,48 @@
+"""The paper's optimizer: PyTorch's ``Adam(lr, weight_decay=wd)``, reproduced in Keras.
+
+PyTorch's Adam adds ``wd * w`` to the gradient of every parameter before the Adam moments (an L2 term,
+coupled: the decay passes through Adam's normalisation). Keras' ``AdamW`` instead decays the weights
+directly by ``lr * wd * w`` (decoupled, Loshchilov & Hutter), a different method. Here the loss gets
+``wd / 2 * sum(w**2)`` over all trainable variables (kernels, biases and batch-norm scales alike, as
+``model.parameters()`` in PyTorch), whose gradient is exactly ``wd * w``; being part of the loss, it is
+scaled and unscaled with it under mixed precision and summed correctly over replicas.
+
+Adam's constants are PyTorch's (``betas=(0.9, 0.999)``, ``eps=1e-8``; Keras defaults to ``epsilon=1e-7``).
+Keras adds ``epsilon`` to ``sqrt(v)`` before the bias correction of ``v``, PyTorch after it; the update
+differs by at most a relative ``eps / sqrt(v_hat)``, nothing for weights with non-vanishing gradients.
+"""
+
+import keras
+import tensorflow as tf
+
+ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-8
+
+
+def make_optimizer(learning_rate, loss_scaling=False):
+    """Adam with PyTorch's constants; wrapped in a dynamic ``LossScaleOptimizer`` for float16."""
+    optimizer = keras.optimizers.Adam(
+        learning_rate, beta_1=ADAM_BETA_1, beta_2=ADAM_BETA_2, epsilon=ADAM_EPSILON, name="adam"
+    )
+    return keras.optimizers.LossScaleOptimizer(optimizer) if loss_scaling else optimizer
+
+
+def l2_penalty(variables, weight_decay):
+    """``weight_decay / 2 * sum(w**2)`` over ``variables`` (float32), whose gradient is ``weight_decay * w``."""
+    if not weight_decay:
+        return tf.constant(0.0)
+    squares = [tf.reduce_sum(tf.square(tf.cast(v, tf.float32))) for v in variables]
+    return 0.5 * weight_decay * tf.add_n(squares)
+
+
+def agree_on_finite(gradients):
+    """Makes every replica see non-finite gradients when any replica has them (call in a replica context).
+
+    ``LossScaleOptimizer`` decides per replica whether to apply or skip a step; replicas that disagree
+    would apply different updates (or wait forever in the gradient all-reduce). A one-number all-reduce
+    turns one replica's overflow into a skipped step everywhere.
+    """
+    finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in gradients if g is not None])
+    context = tf.distribute.get_replica_context()
+    overflowing = context.all_reduce(tf.distribute.ReduceOp.SUM, 1.0 - tf.cast(finite, tf.float32))
+    poison = tf.where(overflowing > 0, float("nan"), 1.0)
+    return [None if g is None else g * tf.cast(poison, g.dtype) for g in gradients]

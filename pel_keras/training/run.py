@@ -1,0 +1,100 @@
+"""A whole training run: ``train(config)`` from prepared data to ``RUN/best.keras``, resuming when it can."""
+
+import os
+
+import keras
+import tensorflow as tf
+
+from pel_keras.training import workdir as files
+from pel_keras.training.checkpoints import Checkpointer
+from pel_keras.training.data import train_dataset_fn, val_dataset_fn, write_run_manifest
+from pel_keras.training.loop import Trainer
+from pel_keras.training.model import build_training_model, precision_policy
+from pel_keras.training.optimizer import make_optimizer
+from pel_keras.training.strategy import (
+    check_batch_size, cluster_size, is_chief, select_strategy, strategy_name, task_name,
+)
+
+
+def train(config, strategy=None):
+    """Trains PEL as ``config`` says, in ``config.workdir``; started again, resumes from its last checkpoint.
+
+    Args:
+        config: a :class:`~pel_keras.training.config.TrainConfig`.
+        strategy: a ``tf.distribute`` strategy; default :func:`~pel_keras.training.strategy.select_strategy`
+            (``MultiWorkerMirroredStrategy`` under ``TF_CONFIG``, ``MirroredStrategy`` over several local
+            GPUs, else one device).
+
+    Returns:
+        The run's per-epoch records (the lines of ``RUN/metrics.jsonl``).
+
+    Raises:
+        ValueError: a flag does not fit the data, the devices or the run already in ``--workdir``.
+        FileNotFoundError: ``--data_dir`` or the dataset's manifest is missing.
+        FloatingPointError: the loss became NaN (the last good checkpoint is kept).
+    """
+    strategy = strategy or select_strategy()
+    check_batch_size(strategy, config.batch_size)
+    files.check_resumable(config)
+    manifest = os.path.join(config.workdir, files.RUN_MANIFEST)
+    rows = write_run_manifest(config, manifest)
+    steps_per_epoch = config.steps_per_epoch or max(1, len(rows["train"]) // config.batch_size)
+    data_info = {"train_frames": len(rows["train"]), "val_frames": len(rows["val"]),
+                 "val_videos": len({row["video"] for row in rows["val"]})}
+    return fit(
+        config, strategy, lambda seed: train_dataset_fn(config, manifest, seed),
+        val_dataset_fn(config, manifest, [row["path"] for row in rows["val"]]),
+        [row["video"] for row in rows["val"]], steps_per_epoch, data_info,
+    )
+
+
+def fit(config, strategy, train_data, val_dataset_fn, val_videos, steps_per_epoch, data_info=None):
+    """Builds model and optimizer under ``strategy``, restores the latest checkpoint, and trains.
+
+    The data-independent half of :func:`train`, for any data: ``train_data(seed)`` returns a dataset
+    function of endless ``(images, labels)`` batches, ``val_dataset_fn`` one of ``(images, labels, index)``
+    with ``val_videos[index]`` the video of each example (both per replica, for
+    ``strategy.distribute_datasets_from_function``).
+    """
+    policy = precision_policy(config.mixed_precision)
+    previous_policy = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        keras.utils.set_random_seed(config.seed)
+        model, optimizer = build_model_and_optimizer(config, strategy)
+        with strategy.scope():
+            checkpointer = Checkpointer(config.workdir, is_chief(strategy), task_name(strategy), model,
+                                        optimizer, config.keep_checkpoints)
+        resumed_from = checkpointer.restore()
+        if is_chief(strategy) and resumed_from:
+            print(f"Resuming from {resumed_from}: step {int(checkpointer.step.numpy())}, "
+                  f"{int(checkpointer.epoch.numpy())} epochs done.", flush=True)
+        if is_chief(strategy):
+            environment = _environment(strategy, policy, steps_per_epoch, resumed_from, data_info or {})
+            files.write_settings(config, environment)
+        trainer = Trainer(config, strategy, model, optimizer, checkpointer, steps_per_epoch, is_chief(strategy))
+        val_dataset = strategy.distribute_datasets_from_function(val_dataset_fn)
+        return trainer.run(train_data, val_dataset, val_videos)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+
+
+def build_model_and_optimizer(config, strategy):
+    """PEL and its built Adam under ``strategy.scope()``, in the global precision policy (set it first: see
+    :func:`~pel_keras.training.model.precision_policy`); loss scaling comes with ``mixed_float16``."""
+    with strategy.scope():
+        model = build_training_model(config, strategy.num_replicas_in_sync)
+        loss_scaling = keras.mixed_precision.global_policy().name == "mixed_float16"
+        optimizer = make_optimizer(config.learning_rate, loss_scaling=loss_scaling)
+        optimizer.build(model.trainable_variables)
+    return model, optimizer
+
+
+def _environment(strategy, policy, steps_per_epoch, resumed_from, data_info):
+    """What ``environment.json`` records about the machines and the data of the latest start."""
+    return {
+        "strategy": strategy_name(strategy), "replicas": strategy.num_replicas_in_sync,
+        "workers": cluster_size(), "devices": [d.name for d in tf.config.list_logical_devices()],
+        "precision_policy": policy, "steps_per_epoch": steps_per_epoch, "resumed_from": resumed_from,
+        "tensorflow": tf.__version__, "keras": keras.__version__, **data_info,
+    }

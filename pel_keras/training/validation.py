@@ -1,0 +1,52 @@
+"""Validation during training: frame- and video-level scores on the val split, for model selection."""
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+EPSILON = 1e-7  # Keras' clipping of probabilities in binary cross-entropy
+
+
+def predict(predict_step, dataset):
+    """Runs ``predict_step`` over a distributed dataset of ``(images, labels, index)``.
+
+    Returns:
+        ``(probabilities, labels, index)`` as flat numpy arrays, in no particular order.
+    """
+    outputs = [predict_step(*batch) for batch in dataset]
+    return tuple(np.concatenate([np.ravel(output[i].numpy()) for output in outputs]) for i in range(3))
+
+
+def auc(labels, scores):
+    """ROC AUC, or NaN when ``labels`` hold a single class."""
+    return float(roc_auc_score(labels, scores)) if len(np.unique(labels)) == 2 else float("nan")
+
+
+def video_scores(videos, labels, probabilities):
+    """Per video: its label and the mean probability of its frames (the paper's video-level score)."""
+    names, inverse = np.unique(np.asarray(videos), return_inverse=True)
+    counts = np.bincount(inverse, minlength=len(names))
+    scores = np.bincount(inverse, weights=probabilities, minlength=len(names)) / counts
+    video_labels = np.zeros(len(names))
+    video_labels[inverse] = labels
+    return video_labels, scores
+
+
+def metrics(probabilities, labels, videos):
+    """``loss`` (mean BCE), ``accuracy`` (threshold 0.5), ``frame_auc`` and ``video_auc`` of one split."""
+    clipped = np.clip(probabilities, EPSILON, 1 - EPSILON)
+    loss = -np.mean(labels * np.log(clipped) + (1 - labels) * np.log(1 - clipped))
+    video_labels, scores = video_scores(videos, labels, probabilities)
+    return {
+        "loss": float(loss),
+        "accuracy": float(np.mean((probabilities > 0.5) == (labels > 0.5))),
+        "frame_auc": auc(labels, probabilities),
+        "video_auc": auc(video_labels, scores),
+        "frames": int(len(labels)),
+        "videos": int(len(scores)),
+    }
+
+
+def validate(predict_step, dataset, videos):
+    """Metrics of the split behind ``dataset``; ``videos[i]`` is the video of the example with index ``i``."""
+    probabilities, labels, index = predict(predict_step, dataset)
+    return metrics(probabilities, labels, np.asarray(videos)[index.astype(np.int64)])

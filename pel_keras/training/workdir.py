@@ -1,0 +1,80 @@
+"""The run folder's files besides checkpoints: settings, models, per-epoch metrics.
+
+Files are replaced through a temporary name and a rename, so a run killed at any moment leaves either the
+old or the new version of each, never half a file.
+"""
+
+import dataclasses
+import json
+import os
+
+from pel_keras.data.manifest import atomic_write
+from pel_keras.training.config import RESUMABLE_CHANGES, TrainConfig
+
+CONFIG, FLAGS, ENVIRONMENT = "config.json", "flags.txt", "environment.json"
+BEST, BEST_INFO, LAST = "best.keras", "best.json", "last.keras"
+METRICS, RUN_MANIFEST, LOGS = "metrics.jsonl", "manifest.csv", "logs"
+
+
+def check_resumable(config):
+    """Raises a ValueError naming the flags that differ from the run already in ``--workdir``, if any.
+
+    Only :data:`RESUMABLE_CHANGES` (and ``workdir`` itself) may change between a run and its resumption.
+    """
+    path = os.path.join(config.workdir, CONFIG)
+    if not os.path.isfile(path):
+        return
+    with open(path) as f:
+        previous = TrainConfig.from_json(f.read())
+    allowed = set(RESUMABLE_CHANGES) | {"workdir"}
+    changed = [
+        f"--{field.name}={getattr(config, field.name)!r} (the run has {getattr(previous, field.name)!r})"
+        for field in dataclasses.fields(TrainConfig)
+        if field.name not in allowed and getattr(config, field.name) != getattr(previous, field.name)
+    ]
+    if changed:
+        raise ValueError(f"--workdir: {config.workdir} holds a run with other settings, so it cannot be "
+                         f"resumed with {', '.join(changed)}. Use the run's flags ({FLAGS}) or a new --workdir.")
+
+
+def write_settings(config, environment):
+    """Writes ``config.json``, ``flags.txt`` (a flagfile reproducing the run) and ``environment.json``."""
+    atomic_write(os.path.join(config.workdir, CONFIG), config.to_json())
+    atomic_write(os.path.join(config.workdir, FLAGS), config.to_flags())
+    atomic_write(os.path.join(config.workdir, ENVIRONMENT), json.dumps(environment, indent=2) + "\n")
+
+
+def save_model(model, path):
+    """``model.save(path)`` through a temporary ``.keras`` file and a rename."""
+    temporary = f"{path[:-len('.keras')]}.tmp-{os.getpid()}.keras"
+    model.save(temporary)
+    os.replace(temporary, path)
+
+
+def read_metrics(workdir):
+    """The records of ``metrics.jsonl``, one per finished epoch, oldest first."""
+    path = os.path.join(workdir, METRICS)
+    if not os.path.isfile(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def write_metrics(workdir, records):
+    """Replaces ``metrics.jsonl`` by ``records``."""
+    atomic_write(os.path.join(workdir, METRICS), "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+
+
+def read_best(workdir):
+    """``best.json``: the epoch, step and validation metrics of ``best.keras``; None before the first."""
+    path = os.path.join(workdir, BEST_INFO)
+    if not os.path.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_best(workdir, model, record):
+    """Saves ``model`` as ``best.keras``, then ``record`` as ``best.json``."""
+    save_model(model, os.path.join(workdir, BEST))
+    atomic_write(os.path.join(workdir, BEST_INFO), json.dumps(record, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,91 @@
+"""train.py end to end on a small generated dataset, the full two-stream PEL (B0, 32 px): killed with
+SIGKILL after its first checkpoint, started again with the same command, it resumes and finishes; the
+loss falls, and best.keras reloads and scores val as recorded."""
+
+import glob
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import cv2
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from pel_keras.training import TrainConfig
+from pel_keras.training.validation import metrics
+from training_data import write_dataset
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STEPS, EPOCHS = 6, 3
+
+
+def train_command(data_dir, workdir):
+    return [sys.executable, "train.py", f"--data_dir={data_dir}", "--train_dataset=toy", f"--workdir={workdir}",
+            "--backbone=efficientnet_b0", "--weights=none", "--image_size=32", "--batch_size=8", "--frames=4",
+            f"--epochs={EPOCHS}", f"--steps_per_epoch={STEPS}", "--checkpoint_every=4", "--learning_rate=3e-4",
+            "--augment_flip=0", "--augment_jpeg=0", "--augment_blur=0", "--augment_color=0", "--log_every=2",
+            "--stochastic_depth=0", "--dropout=0"]  # drop-connect and dropout make 18 steps too noisy to judge
+
+
+def kill_after_first_checkpoint(command, workdir, timeout=600):
+    """Starts ``command``, SIGKILLs it as soon as a checkpoint is written; returns the checkpoint's step."""
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(os.path.join(workdir, "checkpoints", "checkpoint")):
+        assert process.poll() is None and time.monotonic() < deadline, "no checkpoint before the run ended"
+        time.sleep(0.2)
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL
+    return int(tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints")).rsplit("-", 1)[1])
+
+
+def checkpoint_value(workdir, name_part):
+    """The value of the one variable of the latest checkpoint whose key contains ``name_part``."""
+    path = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
+    keys = [key for key, _ in tf.train.list_variables(path) if name_part in key]
+    assert len(keys) == 1, keys
+    return int(tf.train.load_checkpoint(path).get_tensor(keys[0]))
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_learns_and_selects_best_on_val(tmp_path):
+    data_dir, workdir = tmp_path / "data", tmp_path / "run"
+    write_dataset(str(data_dir), size=32)
+    command = train_command(data_dir, workdir)
+    killed_at = kill_after_first_checkpoint(command, str(workdir))
+    assert 0 < killed_at < STEPS * EPOCHS
+
+    second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert re.search(rf"Resuming from \S+ckpt-{killed_at}: step {killed_at}, ", second.stdout)
+    records = [json.loads(line) for line in open(workdir / "metrics.jsonl")]
+    assert [(r["epoch"], r["step"]) for r in records] == [(e + 1, (e + 1) * STEPS) for e in range(EPOCHS)]
+    assert checkpoint_value(str(workdir), "step/") == STEPS * EPOCHS
+    assert checkpoint_value(str(workdir), "iteration") == STEPS * EPOCHS  # Adam's count went on, too
+    assert records[-1]["train_loss"] < min(records[0]["train_loss"], 0.5)  # chance: log(2) = 0.69
+
+    config = TrainConfig.from_json(open(workdir / "config.json").read())
+    assert (config.streams, config.self_enhancement, config.mutual_enhancement, config.steps_per_epoch) == (
+        "two", True, True, STEPS)
+    assert glob.glob(str(workdir / "logs" / "train" / "events*")) and glob.glob(str(workdir / "logs" / "val" / "events*"))
+    assert_best_model_scores_val_as_recorded(workdir)
+
+
+def assert_best_model_scores_val_as_recorded(workdir):
+    best = json.loads(open(workdir / "best.json").read())
+    model = keras.saving.load_model(workdir / "best.keras")
+    assert keras.saving.load_model(workdir / "last.keras").count_params() == model.count_params()
+    rows = [line.split(",") for line in open(workdir / "manifest.csv").read().splitlines()[1:]]
+    val = [(path, float(label), video) for path, label, video, split, *_ in rows if split == "val"]
+    images = np.stack([cv2.imread(path)[..., ::-1] for path, _, _ in val]).astype("float32")
+    probabilities = model.predict(images, verbose=0)
+    assert probabilities.shape == (len(val), 1) and np.all((probabilities >= 0) & (probabilities <= 1))
+    scored = metrics(probabilities[:, 0], np.array([label for _, label, _ in val]), [v for _, _, v in val])
+    assert scored["frame_auc"] == pytest.approx(best["val_frame_auc"], abs=1e-6)
+    assert scored["loss"] == pytest.approx(best["val_loss"], rel=1e-4)
