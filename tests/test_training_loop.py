@@ -11,7 +11,7 @@ from sklearn.metrics import roc_auc_score
 
 from pel_keras.training import TrainConfig, fit
 from pel_keras.training.checkpoints import Checkpointer
-from pel_keras.training.data import select_frames
+from pel_keras.data.manifest import select_frames
 from pel_keras.training.model import all_layers, build_training_model
 from pel_keras.training.optimizer import make_optimizer
 from pel_keras.training.validation import metrics

@@ -3,10 +3,9 @@ for ``strategy.distribute_datasets_from_function`` (each worker reads its own sh
 
 import os
 
-import numpy as np
 import tensorflow as tf
 
-from pel_keras.data.manifest import MANIFEST, atomic_write, csv_text, read_split
+from pel_keras.data.manifest import MANIFEST, atomic_write, csv_text, read_split, select_frames
 from pel_keras.data.pipeline import distributed_dataset_fn
 
 RUN_MANIFEST_COLUMNS = ("path", "label", "video", "split", "source", "frame")
@@ -21,19 +20,6 @@ def dataset_manifest(config):
         raise FileNotFoundError(f"--train_dataset: {path} does not exist; prepare the dataset with prepare.py "
                                 f"or check --data_dir and --train_dataset.")
     return path
-
-
-def select_frames(rows, frames):
-    """At most ``frames`` rows per video, at equal intervals in frame order (all when it has fewer)."""
-    by_video = {}
-    for row in rows:
-        by_video.setdefault(row["video"], []).append(row)
-    selected = []
-    for video_rows in by_video.values():
-        video_rows.sort(key=lambda row: row.get("frame") or 0)
-        keep = np.unique(np.linspace(0, len(video_rows) - 1, min(frames, len(video_rows))).round().astype(int))
-        selected += [video_rows[i] for i in keep]
-    return selected
 
 
 def write_run_manifest(config, path):
