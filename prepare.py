@@ -3,7 +3,8 @@
     python prepare.py --dataset=ffpp --input=/data/FaceForensics++ --output=data --compression=c23
     python prepare.py --dataset=dfdc --input=/data/dfdc --output=data --shard=3/8   # part 3 of 8
 
-Exits with status 1 when any video failed (see DATA_DIR/<tag>/failures.csv). The README's
+Exits with status 1 when any video failed (see DATA_DIR/<tag>/failures.csv), 2 when the raw layout or the
+settings are wrong (the message names the file expected or the setting). The README's
 "Data preparation" section lists every dataset's layout and command.
 """
 
@@ -46,7 +47,11 @@ def main(argv):
         detector=FLAGS.detector, workers=FLAGS.workers, shard=parse_shard(FLAGS.shard),
         val_fraction=FLAGS.val_fraction,
     )
-    s = prepare(config)
+    try:
+        s = prepare(config)
+    except (FileNotFoundError, ValueError) as error:  # a layout or settings problem: the message says which
+        logging.error("%s", error)
+        return 2
     print(f"{s.out_dir}: {s.videos} videos in this shard, {s.skipped} already done, {s.done} prepared, "
           f"{s.failed} failed, {s.no_face_videos} without any face; {s.crops} crops from {s.frames} frames "
           f"({s.no_face_frames} frames without a face); manifest.csv has {s.manifest_rows} rows")

@@ -1,5 +1,9 @@
 """Face detection (largest first, RGB/BGR explicit) and the square crop with margin and border padding."""
 
+import os
+import subprocess
+import sys
+
 import cv2
 import numpy as np
 import pytest
@@ -87,3 +91,11 @@ def test_crop_maps_landmarks_and_keeps_the_face(yunet):
     assert np.abs(again.landmarks - landmarks).max() < 256 * 0.05
     left, top, side = square_box(face.box, 1.3)
     assert np.allclose(landmarks, (face.landmarks - (left, top)) * 256 / side)
+
+
+def test_face_video_and_preparation_modules_load_without_tensorflow():
+    code = ("import sys, pel_keras.data.faces, pel_keras.data.video, pel_keras.data.prepare; "
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'")
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -173,3 +173,10 @@ def test_resuming_with_other_crop_settings_is_refused(tmp_path, clips):
         prepare(config("dfd", raw, tmp_path / "out", frames=1, size=128))
     with pytest.raises(ValueError, match="shard must be K/N"):
         config("dfd", raw, tmp_path / "out", shard=(0, 2))
+
+
+def test_script_reports_a_missing_list_file_with_status_2(tmp_path):
+    result = subprocess.run([sys.executable, "prepare.py", "--dataset=celebdf", f"--input={tmp_path}", f"--output={tmp_path / 'out'}"],
+                            cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert f"expected {tmp_path / 'List_of_testing_videos.txt'}" in result.stderr and "Traceback" not in result.stderr
