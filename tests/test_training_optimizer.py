@@ -9,7 +9,6 @@ import textwrap
 
 import keras
 import numpy as np
-import pytest
 import tensorflow as tf
 
 from pel_keras.training.optimizer import make_optimizer
