@@ -85,14 +85,16 @@ def _single_io(path, inputs, outputs):
         raise ModelError(f"{path}: expected one input and one output; found {inputs} and {outputs}")
 
 
-def _load_keras(path):
-    import keras
+def _load_keras(path, num_threads):
+    del num_threads  # TensorFlow's threads are process-wide (tf.config.threading)
+    import pel_keras
 
-    model = keras.saving.load_model(path, compile=False)
+    model = pel_keras.load_model(path)  # registers the PEL layers a .keras file of PEL needs
     return model.predict_on_batch, _dims(model.input_shape[1:])
 
 
-def _load_saved_model(path):
+def _load_saved_model(path, num_threads):
+    del num_threads  # TensorFlow's threads are process-wide (tf.config.threading)
     import tensorflow as tf
 
     loaded = tf.saved_model.load(path)
@@ -126,10 +128,10 @@ def _dequantize(values, detail):
     return (values.astype(np.float32) - zero_point) * scale
 
 
-def _load_tflite(path):
+def _load_tflite(path, num_threads):
     from ai_edge_litert.interpreter import Interpreter
 
-    interpreter = Interpreter(model_path=path)
+    interpreter = Interpreter(model_path=path, num_threads=num_threads)
     inputs, outputs = interpreter.get_input_details(), interpreter.get_output_details()
     _single_io(path, len(inputs), len(outputs))
     (source,), (target,) = inputs, outputs
@@ -149,10 +151,12 @@ def _load_tflite(path):
     return _batched(invoke, _dims(source["shape_signature"]))
 
 
-def _load_onnx(path):
+def _load_onnx(path, num_threads):
     import onnxruntime
 
-    session = onnxruntime.InferenceSession(path, providers=onnxruntime.get_available_providers())
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = num_threads or 0  # 0: onnxruntime's default, one thread per core
+    session = onnxruntime.InferenceSession(path, options, providers=onnxruntime.get_available_providers())
     inputs = session.get_inputs()
     _single_io(path, len(inputs), len(session.get_outputs()))
 
@@ -165,8 +169,11 @@ def _load_onnx(path):
 _LOADERS = {".keras": _load_keras, ".tflite": _load_tflite, ".onnx": _load_onnx}
 
 
-def load_predictor(path):
+def load_predictor(path, num_threads=None):
     """Loads `path` (`.keras`, SavedModel folder, `.tflite` or `.onnx`) as a `Predictor`.
+
+    `num_threads` sets the threads of LiteRT (default 1) and onnxruntime (default one per core); TensorFlow
+    and Keras take theirs from `tf.config.threading`, set once per process.
 
     Raises:
         FileNotFoundError: `path` does not exist.
@@ -184,7 +191,7 @@ def load_predictor(path):
         if loader is None:
             raise ModelError(f"{path}: unknown model type; expected .keras, .tflite, .onnx or a SavedModel folder")
     try:
-        run, input_shape = loader(path)
+        run, input_shape = loader(path, num_threads)
     except ModelError:
         raise
     except Exception as error:  # each runtime has its own exception types; name the file for all of them
