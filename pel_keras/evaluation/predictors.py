@@ -85,16 +85,14 @@ def _single_io(path, inputs, outputs):
         raise ModelError(f"{path}: expected one input and one output; found {inputs} and {outputs}")
 
 
-def _load_keras(path, num_threads):
-    del num_threads  # TensorFlow's threads are process-wide (tf.config.threading)
-    import pel_keras
+def _load_keras(path):
+    import pel_keras  # its load_model registers the PEL layers a saved PEL model is made of
 
-    model = pel_keras.load_model(path)  # registers the PEL layers a .keras file of PEL needs
+    model = pel_keras.load_model(path)
     return model.predict_on_batch, _dims(model.input_shape[1:])
 
 
-def _load_saved_model(path, num_threads):
-    del num_threads  # TensorFlow's threads are process-wide (tf.config.threading)
+def _load_saved_model(path):
     import tensorflow as tf
 
     loaded = tf.saved_model.load(path)
@@ -167,6 +165,7 @@ def _load_onnx(path, num_threads):
 
 
 _LOADERS = {".keras": _load_keras, ".tflite": _load_tflite, ".onnx": _load_onnx}
+_THREADED = (_load_tflite, _load_onnx)  # TensorFlow's threads are process-wide (tf.config.threading)
 
 
 def load_predictor(path, num_threads=None):
@@ -191,7 +190,7 @@ def load_predictor(path, num_threads=None):
         if loader is None:
             raise ModelError(f"{path}: unknown model type; expected .keras, .tflite, .onnx or a SavedModel folder")
     try:
-        run, input_shape = loader(path, num_threads)
+        run, input_shape = loader(path, num_threads) if loader in _THREADED else loader(path)
     except ModelError:
         raise
     except Exception as error:  # each runtime has its own exception types; name the file for all of them

@@ -125,7 +125,7 @@ def export_model(source, out_dir, formats=FORMATS, quantizations=QUANTIZATIONS, 
         write_saved_model(source.model, saved_model_dir)
         saved_seconds = time.perf_counter() - start
         paths, details, seconds = _convert(source, out_dir, saved_model_dir, formats, quantizations, calibration)
-    seconds["savedmodel"] = saved_seconds
+    seconds["savedmodel"] = saved_seconds  # also the source of the other formats when not kept
     images, labels, parity_inputs = parity_set(source, parity_images, seed)
     reference = keras_predictor(source.model, source.model_path)
     parity = measure_parity(reference, _predictors(source, paths), images, labels, strict=STRICT)
