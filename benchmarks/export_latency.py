@@ -8,7 +8,8 @@ TFLite fp32/fp16/int8 (builtin ops; int8 calibrated on the sample face crops) an
 pel_keras.export library, then times batch 1 (latency) and batch 8 (throughput) for Keras, SavedModel,
 LiteRT (XNNPack, --threads threads) and onnxruntime (--threads threads). Prints the file sizes and, per
 row, FLOPs / latency against the measured float32 matmul peak. Where TensorFlow sees a GPU, Keras and
-SavedModel are timed on it too (extra rows).
+SavedModel are timed on it too (extra rows). A last row per size times one plain backbone stream (no
+enhancement modules) as fp32 TFLite: the yardstick for the machine's state during the run.
 
 The machine may be shared: each row gives the fastest and the median wall-clock time and the process CPU
 time per call; CPU time / threads is what the call would take on that many dedicated cores.
@@ -18,6 +19,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import logging  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -118,23 +120,36 @@ def runtimes(model, paths):
     return rows
 
 
-def measure(model, paths, size, flops, peak):
-    """Times every runtime at batch 1 and 8; returns the table rows (strings)."""
+def row(size, name, device, path, predictor, flops, peak):
+    """One table row: ``predictor`` timed at batch 1 and batch 8 on sample face crops."""
     images = np.resize(sample_faces(size), (8, size, size, 3)).astype(np.float32)
-    table = []
-    for name, device, path, predictor in runtimes(model, paths):
-        fastest, median, cpu = time_calls(predictor, images[:1], FLAGS.runs)
-        fastest8, _, _ = time_calls(predictor, images, max(2, FLAGS.runs // 3))
-        megabytes = f"{size_bytes(path) / 1e6:.1f}" if path else ""
-        table.append(f"| {size} | {name} | {device} | {megabytes} | {fastest * 1e3:.1f} / {median * 1e3:.1f} | "
-                     f"{cpu * 1e3 / FLAGS.threads:.1f} | {8 / fastest8:.1f} | {flops / fastest / 1e9:.1f} | "
-                     f"{100 * flops / fastest / 1e9 / peak:.0f}% |")
-        print(table[-1], flush=True)
-    return table
+    fastest, median, cpu = time_calls(predictor, images[:1], FLAGS.runs)
+    fastest8, _, _ = time_calls(predictor, images, max(2, FLAGS.runs // 3))
+    megabytes = f"{size_bytes(path) / 1e6:.1f}" if path else ""
+    line = (f"| {size} | {name} | {device} | {megabytes} | {fastest * 1e3:.1f} / {median * 1e3:.1f} | "
+            f"{cpu * 1e3 / FLAGS.threads:.1f} | {8 / fastest8:.1f} | {flops / fastest / 1e9:.1f} | "
+            f"{100 * flops / fastest / 1e9 / peak:.0f}% |")
+    print(line, flush=True)
+    return line
+
+
+def one_stream_row(size, folder, peak):
+    """The yardstick: one plain backbone stream (no enhancement modules) as fp32 TFLite."""
+    model = pel_keras.build_model(FLAGS.backbone, image_size=size, streams="rgb", self_enhancement=False,
+                                  mutual_enhancement=False, weights=None)
+    saved, path = os.path.join(folder, "one_stream_saved_model"), os.path.join(folder, "one_stream_fp32.tflite")
+    write_saved_model(model, saved)
+    with open(path, "wb") as f:
+        f.write(convert_tflite(saved, "fp32"))
+    predictor = load_predictor(path, num_threads=FLAGS.threads)
+    return row(size, "one stream alone, TFLite fp32", f"CPU, {FLAGS.threads} threads, XNNPack", path, predictor,
+               count_flops(model), peak)
 
 
 def main(argv):
     del argv
+    for name in ("tf2onnx", "tensorflow"):  # conversion chatter
+        logging.getLogger(name).setLevel(logging.WARNING)
     tf.config.threading.set_intra_op_parallelism_threads(FLAGS.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     peak = matmul_peak(FLAGS.threads)
@@ -154,7 +169,8 @@ def main(argv):
             start = time.perf_counter()
             paths = export_all(model, folder, size)
             print(f"exported in {time.perf_counter() - start:.0f} s", flush=True)
-            table += measure(model, paths, size, flops, peak)
+            table += [row(size, *runtime, flops, peak) for runtime in runtimes(model, paths)]
+            table.append(one_stream_row(size, folder, peak))
     print("\n".join(header + table))
 
 
