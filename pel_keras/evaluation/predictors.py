@@ -126,10 +126,10 @@ def _dequantize(values, detail):
     return (values.astype(np.float32) - zero_point) * scale
 
 
-def _load_tflite(path):
+def _load_tflite(path, num_threads):
     from ai_edge_litert.interpreter import Interpreter
 
-    interpreter = Interpreter(model_path=path)
+    interpreter = Interpreter(model_path=path, num_threads=num_threads)
     inputs, outputs = interpreter.get_input_details(), interpreter.get_output_details()
     _single_io(path, len(inputs), len(outputs))
     (source,), (target,) = inputs, outputs
@@ -149,10 +149,12 @@ def _load_tflite(path):
     return _batched(invoke, _dims(source["shape_signature"]))
 
 
-def _load_onnx(path):
+def _load_onnx(path, num_threads):
     import onnxruntime
 
-    session = onnxruntime.InferenceSession(path, providers=onnxruntime.get_available_providers())
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = num_threads or 0  # 0: onnxruntime's default, one thread per core
+    session = onnxruntime.InferenceSession(path, options, providers=onnxruntime.get_available_providers())
     inputs = session.get_inputs()
     _single_io(path, len(inputs), len(session.get_outputs()))
 
@@ -163,10 +165,14 @@ def _load_onnx(path):
 
 
 _LOADERS = {".keras": _load_keras, ".tflite": _load_tflite, ".onnx": _load_onnx}
+_THREADED = (_load_tflite, _load_onnx)  # TensorFlow's threads are process-wide (tf.config.threading)
 
 
-def load_predictor(path):
+def load_predictor(path, num_threads=None):
     """Loads `path` (`.keras`, SavedModel folder, `.tflite` or `.onnx`) as a `Predictor`.
+
+    `num_threads` sets the threads of LiteRT (default 1) and onnxruntime (default one per core); TensorFlow
+    and Keras take theirs from `tf.config.threading`, set once per process.
 
     Raises:
         FileNotFoundError: `path` does not exist.
@@ -184,7 +190,7 @@ def load_predictor(path):
         if loader is None:
             raise ModelError(f"{path}: unknown model type; expected .keras, .tflite, .onnx or a SavedModel folder")
     try:
-        run, input_shape = loader(path)
+        run, input_shape = loader(path, num_threads) if loader in _THREADED else loader(path)
     except ModelError:
         raise
     except Exception as error:  # each runtime has its own exception types; name the file for all of them

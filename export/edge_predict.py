@@ -1,0 +1,75 @@
+"""Is this face fake? Scores an image or a video with an exported .tflite model, without TensorFlow.
+
+    python export/edge_predict.py --model=RUN/export/pel_int8.tflite clip.mp4 photo.jpg
+    python export/edge_predict.py --model=pel_fp32.tflite --frames=32 --threads=4 --json clip.mp4
+
+Needs only numpy, OpenCV, yuface (the face detector) and ai-edge-litert, plus pel_keras/data/faces.py,
+pel_keras/data/video.py, pel_keras/export/{contract,edge}.py and pel_keras/evaluation/predictors.py: copy
+those to the device. Prints one line per sampled frame (frame index, face box, fake probability) and the
+overall probability (mean over frames with a face) per input; exit status 1 when an input has no face or
+cannot be read. Flags are parsed with argparse, not absl, to keep the dependencies to these.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
+from pel_keras.data.faces import make_detector  # noqa: E402
+from pel_keras.data.video import MediaError  # noqa: E402
+from pel_keras.evaluation.predictors import ModelError, load_predictor  # noqa: E402
+from pel_keras.export.edge import overall_probability, report_margin, score_media  # noqa: E402
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("media", nargs="+", help="images, videos or folders of frame images")
+    parser.add_argument("--model", required=True, help="an exported .tflite file (pel_fp32/fp16/int8.tflite)")
+    parser.add_argument("--frames", type=int, default=16, help="frames sampled per video, at equal intervals")
+    parser.add_argument("--margin", type=float, default=None,
+                        help="face-crop margin; default the one in export_report.json beside the model, else 1.3")
+    parser.add_argument("--detector", default="yunet", help="face detector (pel_keras.data.faces), default yunet")
+    parser.add_argument("--threads", type=int, default=2, help="LiteRT threads")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per input instead of text")
+    return parser.parse_args(argv)
+
+
+def _print(path, scores, overall, as_json):
+    if as_json:
+        frames = [{"frame": s.frame, "box": s.box, "fake_probability": s.probability} for s in scores]
+        print(json.dumps({"media": path, "frames": frames, "fake_probability": overall}))
+        return
+    for score in scores:
+        found = "no face" if score.box is None else f"face {score.box}  fake probability {score.probability:.4f}"
+        print(f"{path}  frame {score.frame:>6}  {found}")
+    print(f"{path}  overall fake probability "
+          f"{'n/a (no face found)' if overall is None else f'{overall:.4f}'}  ({len(scores)} frames)")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not args.model.endswith(".tflite"):
+        sys.exit(f"edge_predict.py: --model must be a .tflite file, got {args.model}")
+    try:
+        predictor = load_predictor(args.model, num_threads=args.threads)
+    except (FileNotFoundError, ModelError) as error:
+        sys.exit(f"edge_predict.py: {error}")
+    detector = make_detector(args.detector)
+    margin = args.margin or report_margin(args.model)
+    failed = 0
+    for path in args.media:
+        try:
+            scores = score_media(path, predictor, detector, args.frames, margin)
+        except MediaError as error:
+            print(f"edge_predict.py: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        overall = overall_probability(scores)
+        failed += overall is None
+        _print(path, scores, overall, args.json)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

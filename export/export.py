@@ -1,0 +1,65 @@
+"""Exports a trained PEL model for serving and edge devices, with parity checks against Keras.
+
+    python export/export.py --workdir=RUN                      # RUN/best.keras -> RUN/export/
+    python export/export.py --workdir=RUN --formats=tflite --quantize=fp32,int8
+    python export/export.py --model=model.keras --manifest=data/ffpp_c23/manifest.csv --output=out/
+
+Writes saved_model/, pel_fp32.tflite, pel_fp16.tflite, pel_int8.tflite, pel.onnx and export_report.json
+(sizes, the input and output contract, parity figures). Exit status 1 when an fp32 TFLite, SavedModel or
+ONNX file differs from Keras by more than 1e-4 on the parity images, 2 on bad flags or missing files.
+See README.md, section "Export and edge deployment".
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import logging  # noqa: E402
+import sys  # noqa: E402
+
+from absl import app, flags  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
+from pel_keras.export.report import summary  # noqa: E402
+from pel_keras.export.run import FORMATS, export_model  # noqa: E402
+from pel_keras.export.source import load_source  # noqa: E402
+from pel_keras.export.tflite import QUANTIZATIONS  # noqa: E402
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("workdir", None, "Training run directory (config.json, best.keras); output in WORKDIR/export.")
+flags.DEFINE_string("model", None, "A .keras file to export instead of WORKDIR/best.keras.")
+flags.DEFINE_string("output", None, "Output folder; default WORKDIR/export (required with --model alone).")
+flags.DEFINE_string("manifest", None, "manifest.csv for int8 calibration (train split) and parity (val or test "
+                    "split); default the run's training data, DATA_DIR/<train_dataset>/manifest.csv.")
+flags.DEFINE_list("formats", list(FORMATS), f"Formats to write, of {', '.join(FORMATS)}.")
+flags.DEFINE_list("quantize", list(QUANTIZATIONS), f"TFLite files to write, of {', '.join(QUANTIZATIONS)}.")
+flags.DEFINE_integer("calibration_images", 200, "Training crops calibrating the int8 model.")
+flags.DEFINE_integer("parity_images", 32, "Manifest crops (val or test split) added to the sample faces for parity.")
+flags.DEFINE_integer("seed", 0, "Picks the calibration and parity crops.")
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments {argv[1:]}; flags are written --name=value")
+    for name in ("tf2onnx", "tensorflow"):  # conversion chatter
+        logging.getLogger(name).setLevel(logging.WARNING)
+    output = FLAGS.output or (os.path.join(FLAGS.workdir, "export") if FLAGS.workdir else None)
+    if output is None:
+        raise app.UsageError("give --workdir, or --model with --output")
+    try:
+        source = load_source(FLAGS.workdir, FLAGS.model, FLAGS.manifest)
+        report = export_model(source, output, FLAGS.formats, FLAGS.quantize, FLAGS.calibration_images,
+                              FLAGS.parity_images, FLAGS.seed)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"export.py: {error}", file=sys.stderr)
+        sys.exit(2)
+    if source.saved_policy:
+        print(f"{source.model_path} was saved with {source.saved_policy} layers: exported from a float32 rebuild")
+    print(summary(report))
+    print(f"report: {os.path.join(output, 'export_report.json')}")
+    if not report["passed"]:
+        sys.exit("export.py: a file differs from the Keras model by more than the tolerance (see the report)")
+
+
+if __name__ == "__main__":
+    app.run(main)
