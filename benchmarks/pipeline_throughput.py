@@ -14,7 +14,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import resource  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -27,6 +26,7 @@ from skimage import data  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
 from pel_keras.data.manifest import COLUMNS, atomic_write, csv_text  # noqa: E402
 from pel_keras.data.pipeline import AugmentConfig, build_dataset  # noqa: E402
+from cpu_time import cpu_seconds  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("crops", 256, "PNG crops in the manifest.")
@@ -48,11 +48,6 @@ def write_crops(folder):
     manifest = os.path.join(folder, "manifest.csv")
     atomic_write(manifest, csv_text(COLUMNS, rows))
     return manifest
-
-
-def cpu_seconds():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def measure(name, dataset):

@@ -14,7 +14,6 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # the stage timing runs in this process: one core, like a worker
 
-import resource  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -31,6 +30,7 @@ import data_media  # noqa: E402
 from pel_keras.data.faces import crop_face, detect_faces, make_detector  # noqa: E402
 from pel_keras.data.prepare import PrepareConfig, prepare  # noqa: E402
 from pel_keras.data.video import sample_video  # noqa: E402
+from cpu_time import cpu_seconds  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("videos", 8, "Videos to prepare.")
@@ -38,11 +38,6 @@ flags.DEFINE_integer("seconds", 10, "Length of each video at 30 fps.")
 flags.DEFINE_integer("frames", 32, "Frames sampled per video.")
 flags.DEFINE_integer("workers", 0, "Worker processes (0 = one per core).")
 flags.DEFINE_string("detector", "yunet", "Face detector.")
-
-
-def cpu_seconds():
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def video_frames(seconds, face):
@@ -86,10 +81,10 @@ def main(argv):
             os.link(clips[i % 2], os.path.join(raw, ("real", "fake")[i % 2], f"v{i}.mp4"))
         config = PrepareConfig(dataset="folder", input=raw, output=os.path.join(tmp, "out"), frames=FLAGS.frames,
                                size=320, detector=FLAGS.detector, workers=FLAGS.workers)
-        cpu = cpu_seconds()
+        cpu = cpu_seconds(children=True)
         start = time.perf_counter()
         summary = prepare(config)
-        seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+        seconds, cpu = time.perf_counter() - start, cpu_seconds(children=True) - cpu
         workers = FLAGS.workers or os.cpu_count()
         print(f"{summary.videos} videos 640x360 H.264, {summary.frames} frames sampled, {summary.crops} crops, "
               f"{workers} workers on {os.cpu_count()} cores: {seconds:.1f} s, {summary.frames / seconds:.1f} frames/s end to end")

@@ -14,7 +14,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import resource  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -30,6 +29,7 @@ from pel_keras.data.faces import crop_face, detect_faces, make_detector  # noqa:
 from pel_keras.data.manifest import COLUMNS, atomic_write, csv_text  # noqa: E402
 from pel_keras.data.pipeline import SBIConfig, build_dataset  # noqa: E402
 from pel_keras.data.sbi import pseudo_fake_pair  # noqa: E402
+from cpu_time import cpu_seconds  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("crops", 64, "PNG crops in the manifest (half real, half fake).")
@@ -48,11 +48,6 @@ def face_crops():
         face = detect_faces(image, detector)[0]
         crops += [crop_face(image, face, FLAGS.size, margin) for margin in np.linspace(1.2, 1.4, 8)]
     return crops
-
-
-def cpu_seconds():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def report(name, count, unit, seconds, cpu):
