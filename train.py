@@ -14,6 +14,7 @@ import sys
 
 from absl import app, flags, logging
 
+from pel_keras.demo import finish_demo, prepare_demo_data
 from pel_keras.training import TrainConfig, train
 
 FLAGS = flags.FLAGS
@@ -46,6 +47,8 @@ def main(argv):
     if not FLAGS["verbosity"].present:  # keep TensorFlow's checkpoint chatter off the progress bar
         logging.set_verbosity(logging.WARNING)
     try:
+        if config.demo:
+            prepare_demo_data(config)
         records = train(config)
     except (ValueError, FileNotFoundError, FloatingPointError) as error:
         sys.exit(f"train.py: {error}")
@@ -53,6 +56,8 @@ def main(argv):
     if best:
         print(f"best.keras: epoch {best[-1]['epoch']}, val {config.selection_metric} "
               f"{best[-1]['val_' + config.selection_metric]:.4f} ({config.workdir})")
+    if config.demo:
+        finish_demo(config)
 
 
 if __name__ == "__main__":

@@ -158,6 +158,17 @@ def test_frequency_stream_starts_from_the_rgb_backbone():
             np.testing.assert_array_equal(rgb, freq)
 
 
+def test_tiny_backbone_is_b0_scaled_down_by_efficientnets_own_rule():
+    b0, tiny = (load_backbone(name, 64, None) for name in ("efficientnet_b0", "efficientnet_tiny"))
+    for stage in range(1, 8):
+        blocks = {model: sorted({layer.name[:7] for layer in model.layers if layer.name.startswith(f"block{stage}")})
+                  for model in (b0, tiny)}
+        assert len(blocks[tiny]) == -(-len(blocks[b0]) // 2), stage  # depth 0.5, rounded up
+    assert tiny.get_layer("top_conv").filters == 320 and b0.get_layer("top_conv").filters == 1280  # width 0.25
+    model = pel_keras.build_model(backbone="efficientnet_tiny", image_size=64, weights=None)
+    assert model.count_params() < 500_000 and model.predict(_images(2, 64), verbose=0).shape == (2, 1)
+
+
 def test_missing_imagenet_weights_name_the_file_and_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     expected = tmp_path / "models" / "efficientnetb0_notop.h5"
@@ -176,6 +187,7 @@ def test_missing_imagenet_weights_name_the_file_and_folder(tmp_path, monkeypatch
         ({"denoiser": "median4"}, "Unknown denoiser 'median4'"),
         ({"weights": "/tmp/efficientnetb0_notop.h5"}, "weights must be 'imagenet' or None"),
         ({"image_size": 16}, "image_size must be an integer of at least 32, got 16"),
+        ({"backbone": "efficientnet_tiny", "weights": "imagenet"}, "efficientnet_tiny has no ImageNet weights"),
     ],
 )
 def test_invalid_model_options_are_refused(options, message):

@@ -11,6 +11,7 @@ import sys
 import pytest
 from absl import app, flags
 
+from pel_keras.data.sbi import SBIConfig
 from pel_keras.training import TrainConfig
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -52,10 +53,22 @@ def parse(argv):
     ("image_size", 16, "--image_size: must be at least 32"),
     ("augment_flip", 1.5, "--augment_*: flip is a probability"),
     ("augment_jpeg_quality_min", 101, "--augment_*: need 0 <= jpeg_quality[0]"),
+    ("sbi_colour", 1.5, "--sbi_*: rgb_shift is a probability"),
+    ("sbi_scale", 1.0, "--sbi_scale: must be in [0, 1)"),
+    ("demo", True, "--demo: the demo's training split holds real faces only; add --sbi"),
+    ("real_dir", "photos", "--real_dir: adds faces to the demo data; it needs --demo"),
 ])
 def test_a_wrong_value_is_refused_naming_its_flag(field, value, expected):
     with pytest.raises(ValueError, match=re.escape(expected)):
         TrainConfig(**{"workdir": "runs/x", field: value})
+
+
+def test_sbi_flags_make_the_generator_settings():
+    sbi = TrainConfig(workdir="runs/x", sbi=True, sbi_colour=0.8, sbi_scale=0.1).sbi_config()
+    assert (sbi.rgb_shift, sbi.hsv_shift, sbi.brightness_contrast) == (0.8, 0.8, 0.8)
+    assert sbi.scale == pytest.approx((0.9, 1.1))
+    default = TrainConfig(workdir="runs/x").sbi_config()
+    assert default == SBIConfig()  # the flags' defaults are SBI's own
 
 
 def test_json_and_flagfile_round_trips(tmp_path):
@@ -110,3 +123,11 @@ def test_train_py_refuses_bad_values_and_missing_data_before_writing(tmp_path):
     missing = run("--flagfile=ffpp.flags", f"--workdir={tmp_path / 'run'}", f"--data_dir={tmp_path / 'nowhere'}")
     assert missing.returncode != 0 and "--data_dir: no folder" in missing.stderr
     assert not (tmp_path / "run").exists()
+
+
+def test_demo_flagfile_is_a_small_self_blended_pel_that_needs_no_download(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    config = parse(["--flagfile=demo.flags"])
+    assert config.demo and config.sbi and not config.sbi_keep_fakes
+    assert (config.backbone, config.weights, config.streams) == ("efficientnet_tiny", "none", "two")
+    assert config.self_enhancement and config.mutual_enhancement and config.image_size <= 96

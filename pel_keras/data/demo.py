@@ -150,7 +150,7 @@ def _detected(faces):
     return found, skipped
 
 
-def _split_rows(out_dir, found, split, count, config):
+def _split_rows(out_dir, found, split, count, config, sbi):
     sources = [source for source in found if split in source_splits(source)]
     if not sources:
         raise ValueError(f"no face source can go into the {split} split")
@@ -166,7 +166,7 @@ def _split_rows(out_dir, found, split, count, config):
             rows += _write_video(out_dir, f"real/{name}", frames, 0, split, source)
             continue
         pair_seed = rng.integers(2**32)
-        pairs = [pseudo_fake_pair(crop, points, np.random.default_rng(pair_seed), SBIConfig())
+        pairs = [pseudo_fake_pair(crop, points, np.random.default_rng(pair_seed), sbi)
                  for crop, points in frames]
         rows += _write_video(out_dir, f"real/{name}", [(r, p) for (r, _), (_, p) in zip(pairs, frames)],
                              0, split, source)
@@ -175,14 +175,16 @@ def _split_rows(out_dir, found, split, count, config):
     return rows
 
 
-def build_demo_dataset(data_dir, config=DemoConfig(), real_dir=None, tag="demo"):
+def build_demo_dataset(data_dir, config=DemoConfig(), real_dir=None, tag="demo", sbi=SBIConfig()):
     """Writes ``data_dir/<tag>/`` (PNG crops + ``manifest.csv``) unless it exists with this config.
+
+    ``sbi`` makes the validation and test fakes; train with the same settings (``train.py --sbi_*``).
 
     Returns the manifest's path. Built in a temporary folder and renamed, so an interrupted build
     leaves nothing half-written; a finished one is reused when the config (and ``real_dir``) match.
     """
     out_dir = os.path.join(data_dir, tag)
-    settings = {**dataclasses.asdict(config), "real_dir": real_dir}
+    settings = {**dataclasses.asdict(config), "real_dir": real_dir, "sbi": dataclasses.asdict(sbi)}
     settings_path = os.path.join(out_dir, "demo_config.json")
     if os.path.exists(settings_path):
         with open(settings_path) as f:
@@ -197,7 +199,7 @@ def build_demo_dataset(data_dir, config=DemoConfig(), real_dir=None, tag="demo")
     shutil.rmtree(partial, ignore_errors=True)
     rows = []
     for split, count in zip(("train", "val", "test"), config.videos):
-        rows += _split_rows(partial, found, split, count, config)
+        rows += _split_rows(partial, found, split, count, config, sbi)
     atomic_write(os.path.join(partial, MANIFEST), csv_text(COLUMNS, rows))
     atomic_write(os.path.join(partial, "demo_config.json"), json.dumps(settings, indent=1))
     os.replace(partial, out_dir)

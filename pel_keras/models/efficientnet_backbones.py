@@ -1,8 +1,15 @@
 """The EfficientNet family from ``keras.applications``, cut into its 7 stages (the paper's blocks)."""
 
+import functools
 import os
 
 import keras
+from keras.src.applications.efficientnet import EfficientNet  # B0-B7's builder; keras.applications exports only those
+
+# A small member of the family for CPU demos and tests: EfficientNet's own compound scaling (Tan & Le 2019)
+# with width 0.25 and depth 0.5 of B0 (channels and block repeats), the same 7 stages, blocks and head. No
+# ImageNet weights exist for it.
+efficientnet_tiny = functools.partial(EfficientNet, 0.25, 0.5, 224, name="efficientnet_tiny")
 
 # name -> (constructor, dropout before the classifier as in keras.applications' EfficientNet table)
 BACKBONES = {
@@ -14,7 +21,9 @@ BACKBONES = {
     "efficientnet_b5": (keras.applications.EfficientNetB5, 0.4),
     "efficientnet_b6": (keras.applications.EfficientNetB6, 0.5),
     "efficientnet_b7": (keras.applications.EfficientNetB7, 0.5),
+    "efficientnet_tiny": (efficientnet_tiny, 0.2),
 }
+WITHOUT_IMAGENET = ("efficientnet_tiny",)
 NUM_STAGES = 7
 WEIGHTS_URL = "https://storage.googleapis.com/keras-applications/"
 
@@ -42,6 +51,8 @@ def load_backbone(name, image_size, weights):
     cached file, the error names the file and the folder to put it in.
     """
     check_backbone(name)
+    if weights == "imagenet" and name in WITHOUT_IMAGENET:
+        raise ValueError(f"{name} has no ImageNet weights; build it with weights=None (train.py --weights=none).")
     constructor = BACKBONES[name][0]
     try:
         return constructor(include_top=False, weights=weights, input_shape=(image_size, image_size, 3))

@@ -10,11 +10,13 @@ import json
 import math
 
 from pel_keras.data.pipeline import AugmentConfig
+from pel_keras.data.sbi import SBIConfig
 from pel_keras.layers.denoisers import DENOISERS
 from pel_keras.models.efficientnet_backbones import BACKBONES
 from pel_keras.models.pel import STREAMS
 
 _AUGMENT = AugmentConfig()
+_SBI = SBIConfig()
 SELECTION_METRICS = ("video_auc", "frame_auc")
 # Fields a resumed run may change: where the data is mounted, how long to train, how often to write.
 RESUMABLE_CHANGES = ("data_dir", "epochs", "checkpoint_every", "keep_checkpoints", "log_every")
@@ -60,6 +62,16 @@ class TrainConfig:
     steps_per_epoch: int = _field(0, "Steps per epoch; 0: one pass, as many images as the training frames.")
     frames: int = _field(50, "Frames per video used, at equal intervals among the prepared ones (paper: 50).")
     balance: bool = _field(True, "Draw real and fake training images 1:1.")
+    sbi: bool = _field(False, "Self-blended images (Shiohara & Yamasaki, CVPR 2022): every real training frame also "
+                       "yields a pseudo-fake made from it on the fly, so the model learns from real videos only; "
+                       "the training split's fakes are not used unless --sbi_keep_fakes. An epoch is then every "
+                       "real frame once, with its fake.")
+    sbi_keep_fakes: bool = _field(False, "With --sbi: half the real frames, drawn at random, are paired with a fake "
+                                  "of the training split instead of their pseudo-fake.")
+    sbi_colour: float = _field(_SBI.rgb_shift, "With --sbi: probability of each colour jitter of the blended-in "
+                               "copy (RGB shift, HSV shift, brightness/contrast; SBI's 0.3).")
+    sbi_scale: float = _field(round(_SBI.scale[1] - 1, 6), "With --sbi: largest relative change of the blended-in copy's "
+                              "scale, each axis drawn in [1 - this, 1 + this] (resampling also softens it).")
     augment_flip: float = _field(_AUGMENT.flip, "Probability of a horizontal flip.")
     augment_jpeg: float = _field(_AUGMENT.jpeg, "Probability of JPEG re-compression.")
     augment_jpeg_quality_min: int = _field(_AUGMENT.jpeg_quality[0], "Lowest JPEG re-compression quality.")
@@ -70,6 +82,12 @@ class TrainConfig:
     augment_color: float = _field(_AUGMENT.color, "Probability of a brightness/contrast change.")
     augment_brightness: float = _field(_AUGMENT.brightness, "Largest brightness offset, as a share of 255.")
     augment_contrast: float = _field(_AUGMENT.contrast, "Largest contrast change, factor 1 +- this.")
+    demo: bool = _field(False, "The built-in demo: build DATA_DIR/<train_dataset> from public-domain faces shipped "
+                        "in installed packages (real only for training, self-blended fakes for val/test) when "
+                        "missing; after training, evaluate on its test split, export TFLite and print where "
+                        "everything is. Needs --sbi.")
+    real_dir: str = _field("", "With --demo: a folder of your own real face photos added to the demo data "
+                           "(about 20% of them only in val/test, as unseen faces).")
     mixed_precision: bool = _field(False, "Mixed precision: float16 with loss scaling on GPUs, bfloat16 "
                                    "elsewhere; variables, DCT and output stay float32.")
     sync_batchnorm: bool = _field(True, "With several replicas, batch-norm statistics over the global batch "
@@ -93,6 +111,13 @@ class TrainConfig:
             jpeg_quality=(self.augment_jpeg_quality_min, self.augment_jpeg_quality_max),
             blur=self.augment_blur, blur_sigma=(self.augment_blur_sigma_min, self.augment_blur_sigma_max),
             color=self.augment_color, brightness=self.augment_brightness, contrast=self.augment_contrast,
+        )
+
+    def sbi_config(self):
+        """The :class:`SBIConfig` of the ``--sbi_*`` flags (SBI's defaults for the rest)."""
+        return dataclasses.replace(
+            _SBI, rgb_shift=self.sbi_colour, hsv_shift=self.sbi_colour, brightness_contrast=self.sbi_colour,
+            scale=(1 - self.sbi_scale, 1 + self.sbi_scale),
         )
 
     def model_kwargs(self):
@@ -164,12 +189,19 @@ def _check_values(config):
             raise _error(name, "is required", getattr(config, name))
     if config.image_size < 32:
         raise _error("image_size", "must be at least 32", config.image_size)
-    _check_augmentation(config)
+    if config.demo and not config.sbi:
+        raise _error("demo", "the demo's training split holds real faces only; add --sbi", config.demo)
+    if config.real_dir and not config.demo:
+        raise _error("real_dir", "adds faces to the demo data; it needs --demo", config.real_dir)
+    if not 0 <= config.sbi_scale < 1:
+        raise _error("sbi_scale", "must be in [0, 1)", config.sbi_scale)
+    _check_sub_config(config.augment_config, "augment_*")
+    _check_sub_config(config.sbi_config, "sbi_*")
 
 
-def _check_augmentation(config):
-    """The pipeline's own validation, with its message tied to the flags."""
+def _check_sub_config(make, flags):
+    """The pipeline's own validation of a group of flags, with its message tied to them."""
     try:
-        config.augment_config()
+        make()
     except ValueError as error:
-        raise ValueError(f"--augment_*: {error}") from error
+        raise ValueError(f"--{flags}: {error}") from error

@@ -8,7 +8,9 @@ import tensorflow as tf
 from pel_keras.data.manifest import MANIFEST, atomic_write, csv_text, read_split, select_frames
 from pel_keras.data.pipeline import distributed_dataset_fn
 
-RUN_MANIFEST_COLUMNS = ("path", "label", "video", "split", "source", "frame")
+LABEL_NAMES = {0: "real (0)", 1: "fake (1)"}
+# landmarks: where --sbi places the blending mask.
+RUN_MANIFEST_COLUMNS = ("path", "label", "video", "split", "source", "frame", "landmarks")
 
 
 def dataset_manifest(config):
@@ -29,25 +31,42 @@ def write_run_manifest(config, path):
         ``{"train": rows, "val": rows}`` as the pipeline reads them back from ``path``.
 
     Raises:
-        ValueError: a split is empty or the training split lacks a class, naming the manifest.
+        ValueError: a split lacks a class, naming the manifest: val needs real and fake frames, and so does
+            train, except with ``--sbi``, which needs only real ones.
     """
     source = dataset_manifest(config)
     rows = {split: select_frames(read_split(source, split), config.frames) for split in ("train", "val")}
     for split, split_rows in rows.items():
-        labels = {row["label"] for row in split_rows}
-        if labels != {0, 1}:
-            raise ValueError(f"--train_dataset: the {split!r} split of {source} holds labels {sorted(labels)}; "
-                             f"training and model selection need real (0) and fake (1) images in train and val.")
+        labels, needed = {row["label"] for row in split_rows}, _needed_labels(config, split)
+        if not needed <= labels:
+            raise ValueError(
+                f"--train_dataset: the {split!r} split of {source} holds labels {sorted(labels)}; this run needs "
+                f"{' and '.join(LABEL_NAMES[label] for label in sorted(needed))} images there "
+                "(with --sbi the training split needs real images only)."
+            )
     selected = [{column: row.get(column, "") for column in RUN_MANIFEST_COLUMNS} for split in rows for row in rows[split]]
     atomic_write(path, csv_text(RUN_MANIFEST_COLUMNS, selected))
     return {split: read_split(path, split) for split in rows}
 
 
+def _needed_labels(config, split):
+    return {0} if split == "train" and config.sbi else {0, 1}
+
+
+def epoch_images(config, train_rows):
+    """Images in one pass over the training split: each frame once; with ``--sbi`` each real frame and its fake."""
+    if config.sbi:
+        return 2 * sum(row["label"] == 0 for row in train_rows)
+    return len(train_rows)
+
+
 def train_dataset_fn(config, manifest, seed):
-    """Endless, shuffled, balanced and augmented training batches of ``batch_size / replicas`` per replica."""
+    """Endless, shuffled, balanced and augmented training batches of ``batch_size / replicas`` per replica;
+    with ``--sbi``, each real frame followed by its self-blended fake."""
     return distributed_dataset_fn(
         manifest, "train", config.batch_size, image_size=config.image_size, training=True,
         augment_config=config.augment_config(), seed=seed, balance=config.balance,
+        sbi=config.sbi_config() if config.sbi else None, sbi_only_real=not config.sbi_keep_fakes,
     )
 
 

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from pel_keras.training import workdir as files
 from pel_keras.training.checkpoints import Checkpointer
-from pel_keras.training.data import train_dataset_fn, val_dataset_fn, write_run_manifest
+from pel_keras.training.data import epoch_images, train_dataset_fn, val_dataset_fn, write_run_manifest
 from pel_keras.training.loop import Trainer
 from pel_keras.training.model import build_training_model, precision_policy
 from pel_keras.training.optimizer import make_optimizer
@@ -38,7 +38,7 @@ def train(config, strategy=None):
     files.check_resumable(config)
     manifest = os.path.join(config.workdir, files.RUN_MANIFEST)
     rows = write_run_manifest(config, manifest)
-    steps_per_epoch = config.steps_per_epoch or max(1, len(rows["train"]) // config.batch_size)
+    steps_per_epoch = config.steps_per_epoch or max(1, epoch_images(config, rows["train"]) // config.batch_size)
     data_info = {"train_frames": len(rows["train"]), "val_frames": len(rows["val"]),
                  "val_videos": len({row["video"] for row in rows["val"]})}
     return fit(

@@ -1,0 +1,71 @@
+"""The built-in demo around a training run (``train.py --flagfile=demo.flags``): demo data before training,
+evaluation on the held-out test split and a TFLite export after it, and a summary of where everything is.
+
+The data (:mod:`pel_keras.data.demo`) are public-domain faces shipped inside installed packages; the
+validation and test fakes are self-blended with the run's ``--sbi_*`` settings, the same ones training
+uses on the fly. Evaluation is ``evaluate.py --workdir=RUN`` (Table 1 layout, ROC plot, CSVs); the export is
+``export/export.py --workdir=RUN --formats=tflite --quantize=fp32`` (with its parity check).
+"""
+
+import json
+import os
+
+from pel_keras.data.demo import DemoConfig, build_demo_dataset
+from pel_keras.evaluation.config import EvalConfig
+from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
+from pel_keras.export.run import export_model, tflite_name
+from pel_keras.export.source import load_source
+
+EXPORT_DIR = "export"
+
+
+def prepare_demo_data(config):
+    """Builds ``DATA_DIR/<train_dataset>/`` for the run's ``config`` (a ``TrainConfig``) unless it exists.
+
+    Raises:
+        ValueError: the folder holds a demo dataset built with other settings (named).
+        FileNotFoundError: ``--real_dir`` is not a folder.
+    """
+    demo = DemoConfig(size=config.image_size, seed=config.seed)
+    manifest = build_demo_dataset(config.data_dir, demo, real_dir=config.real_dir or None,
+                                  tag=config.train_dataset, sbi=config.sbi_config())
+    print(f"Demo data: {os.path.dirname(manifest)} (public-domain faces; train: real only, val/test: real and "
+          "self-blended fakes)", flush=True)
+    return manifest
+
+
+def finish_demo(config):
+    """Evaluates ``RUN/best.keras`` on the demo's test split, exports fp32 TFLite and prints where it all is.
+
+    Returns:
+        ``{"frame_auc", "video_auc", "tflite"}``: the held-out test AUCs and the exported file's path.
+    """
+    evaluation = EvalConfig(workdir=config.workdir)
+    outcome, = run_evaluation(plan_evaluation(evaluation))
+    print(outcome.table, flush=True)
+    out_dir = os.path.join(config.workdir, EXPORT_DIR)
+    report = export_model(load_source(workdir=config.workdir), out_dir, formats=("tflite",), quantizations=("fp32",))
+    tflite = os.path.join(out_dir, tflite_name("fp32"))
+    record = _test_record(evaluation, config.train_dataset)
+    result = {"frame_auc": record["frame"]["auc"], "video_auc": record["video"]["auc"], "tflite": tflite}
+    files = {
+        "data": os.path.join(config.data_dir, config.train_dataset),
+        "model": os.path.join(config.workdir, "best.keras"),
+        "report": os.path.join(evaluation.eval_dir, "results.md"),
+        "ROC": os.path.join(evaluation.eval_dir, "roc_intra.png"),
+        "TFLite": f"{tflite} (parity with Keras: {'passed' if report['passed'] else 'FAILED'})",
+        "TensorBoard": f"tensorboard --logdir={os.path.join(config.workdir, 'logs')}",
+    }
+    print("\nDemo finished.\n" + "\n".join(f"  {name:<12} {where}" for name, where in files.items()))
+    print(f"  Held-out test AUC: {result['frame_auc']:.4f} per frame, {result['video_auc']:.4f} per video "
+          f"({record['frames']} frames, {record['videos']} videos; fakes self-blended, faces partly unseen "
+          "in training)", flush=True)
+    return result
+
+
+def _test_record(evaluation, dataset):
+    """The record of ``dataset`` in the ``results.json`` that ``evaluation`` (an ``EvalConfig``) wrote."""
+    with open(os.path.join(evaluation.eval_dir, "results.json"), encoding="utf-8") as file:
+        written = json.load(file)["intra"][evaluation.model_name]
+    record, = (entry for entry in written["datasets"] if entry["dataset"] == dataset)
+    return record
