@@ -1,4 +1,4 @@
-"""The built-in demo dataset: splits, held-out identity, pseudo-fakes, determinism, reuse."""
+"""The built-in demo dataset: splits, held-out user faces, pseudo-fakes, determinism, reuse."""
 
 import collections
 import os
@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pel_keras.data.demo import DemoConfig, build_demo_dataset, random_view
+from pel_keras.data.demo import DemoConfig, build_demo_dataset, random_view, source_splits
 from pel_keras.data.faces import Face
 from pel_keras.data.manifest import read_manifest
 
@@ -24,8 +24,9 @@ def test_counts_labels_and_sources_per_split(demo_manifest):
     counts = collections.Counter((row["split"], row["label"]) for row in rows)
     assert counts == {("train", 0): 3 * 2, ("val", 0): 2 * 2, ("val", 1): 2 * 2, ("test", 0): 2 * 2, ("test", 1): 2 * 2}
     train_sources = {row["source"] for row in rows if row["split"] == "train"}
-    assert train_sources == {"astronaut"}  # Grace Hopper is held out of training
-    assert {row["source"] for row in rows if row["split"] == "test"} >= {"grace_hopper", "sbi/grace_hopper"}
+    assert train_sources == {"astronaut", "grace_hopper"}
+    assert {row["source"] for row in rows if row["split"] == "test"} == {"astronaut", "sbi/astronaut", "grace_hopper",
+                                                                         "sbi/grace_hopper"}
     for row in rows:
         image = cv2.imread(os.path.join(os.path.dirname(demo_manifest), row["path"]))
         assert image.shape == (48, 48, 3)
@@ -63,6 +64,14 @@ def test_user_images_join_and_faceless_ones_are_skipped(tmp_path, capsys):
     sources = {row["source"] for row in read_manifest(manifest)}
     assert any(source.endswith("me.png") for source in sources)
     assert "user/wall.png" in capsys.readouterr().out
+
+
+def test_a_share_of_the_users_images_is_never_trained_on():
+    names = [f"user/photo_{i:03d}.jpg" for i in range(200)]
+    held_out = [name for name in names if "train" not in source_splits(name)]
+    assert 0.12 < len(held_out) / len(names) < 0.28  # USER_HELD_OUT = 0.2 by a stable hash
+    assert all(source_splits(name) == ("val", "test") for name in held_out)
+    assert source_splits("astronaut") == source_splits("grace_hopper") == ("train", "val", "test")
 
 
 def test_random_view_is_deterministic_and_keeps_landmark_order():

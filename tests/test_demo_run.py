@@ -41,7 +41,7 @@ def test_demo_trains_on_real_faces_only_and_reports_the_held_out_auc(demo):
     with open(os.path.join(workdir, "eval", "intra_demo_frames.csv"), newline="") as file:
         frames = list(csv.DictReader(file))
     labels = [int(row["label"]) for row in frames]
-    assert sorted(set(labels)) == [0, 1] and len(frames) == 48 * 4 * 2  # the whole test split, reals and fakes
+    assert sorted(set(labels)) == [0, 1] and len(frames) == 100 * 4 * 2  # the whole test split, reals and fakes
     frame_auc = roc_auc_score(labels, [float(row["probability"]) for row in frames])
     printed = re.search(r"Held-out test AUC: ([\d.]+) per frame, ([\d.]+) per video", stdout)
     assert printed and float(printed.group(1)) == pytest.approx(frame_auc, abs=1e-4)

@@ -9,6 +9,7 @@ import textwrap
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from pel_keras.training.optimizer import make_optimizer
@@ -99,3 +100,14 @@ def test_a_float16_overflow_on_one_replica_is_skipped_by_all(tmp_path):
     overflowed, fine = json.loads(out.stdout.strip().splitlines()[-1])
     assert np.isnan(overflowed).all()  # replica 0 was finite, yet skips with replica 1
     assert fine == [[1.0, 2.0], [1.0, 2.0]]
+
+
+def test_cosine_schedule_follows_the_step_counter_down_to_zero():
+    optimizer = make_optimizer(LR, schedule="cosine", total_steps=10)
+    optimizer.build([keras.Variable(np.zeros(2, "float32"))])
+    for step in (0, 3, 5, 10, 12):
+        optimizer.iterations.assign(step)
+        expected = LR * (1 + np.cos(np.pi * min(step, 10) / 10)) / 2
+        assert float(optimizer.learning_rate) == pytest.approx(expected, abs=1e-9), step
+    with pytest.raises(ValueError, match="total number of steps"):
+        make_optimizer(LR, schedule="cosine")

@@ -14,6 +14,7 @@ from pel_keras.data.sbi import SBIConfig
 from pel_keras.layers.denoisers import DENOISERS
 from pel_keras.models.efficientnet_backbones import BACKBONES
 from pel_keras.models.pel import STREAMS
+from pel_keras.training.optimizer import SCHEDULES
 
 _AUGMENT = AugmentConfig()
 _SBI = SBIConfig()
@@ -55,7 +56,9 @@ class TrainConfig:
     stochastic_depth: float = _field(None, "Stochastic depth: the end of the linear drop-connect ramp over the "
                                      "EfficientNet blocks (keras.applications' drop_connect_rate); unset: 0.2.")
     batch_size: int = _field(32, "Global batch size, split evenly over all replicas (paper: 32).")
-    learning_rate: float = _field(2e-4, "Adam learning rate, constant (paper: 2e-4).")
+    learning_rate: float = _field(2e-4, "Adam learning rate (paper: 2e-4, constant).")
+    lr_schedule: str = _field("constant", "Learning-rate schedule: constant (the paper's) or cosine (from "
+                              "--learning_rate down to 0 over epochs x steps per epoch).", SCHEDULES)
     weight_decay: float = _field(1e-5, "L2 coefficient added to every gradient as in PyTorch's "
                                  "Adam(weight_decay=...) (paper: 1e-5).")
     epochs: int = _field(20, "Training epochs (not stated in the paper).")

@@ -16,10 +16,22 @@ import keras
 import tensorflow as tf
 
 ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-8
+SCHEDULES = ("constant", "cosine")
 
 
-def make_optimizer(learning_rate, loss_scaling=False):
-    """Adam with PyTorch's constants; wrapped in a dynamic ``LossScaleOptimizer`` for float16."""
+def make_optimizer(learning_rate, loss_scaling=False, schedule="constant", total_steps=None):
+    """Adam with PyTorch's constants; wrapped in a dynamic ``LossScaleOptimizer`` for float16.
+
+    ``schedule="cosine"``: the rate follows ``lr * (1 + cos(pi * step / total_steps)) / 2`` down to 0 at
+    ``total_steps`` (Loshchilov & Hutter's SGDR without restarts), a function of the optimizer's step
+    counter, which checkpoints keep, so a resumed run continues the curve.
+    """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown learning-rate schedule {schedule!r}; choose one of {SCHEDULES}")
+    if schedule == "cosine" and not total_steps:
+        raise ValueError("the cosine schedule needs the run's total number of steps")
+    if schedule == "cosine":
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, total_steps)
     optimizer = keras.optimizers.Adam(
         learning_rate, beta_1=ADAM_BETA_1, beta_2=ADAM_BETA_2, epsilon=ADAM_EPSILON, name="adam"
     )

@@ -61,7 +61,7 @@ def fit(config, strategy, train_data, val_dataset_fn, val_videos, steps_per_epoc
     keras.mixed_precision.set_global_policy(policy)
     try:
         keras.utils.set_random_seed(config.seed)
-        model, optimizer = build_model_and_optimizer(config, strategy)
+        model, optimizer = build_model_and_optimizer(config, strategy, config.epochs * steps_per_epoch)
         with strategy.scope():
             checkpointer = Checkpointer(config.workdir, is_chief(strategy), task_name(strategy), model,
                                         optimizer, config.keep_checkpoints)
@@ -79,13 +79,14 @@ def fit(config, strategy, train_data, val_dataset_fn, val_videos, steps_per_epoc
         keras.mixed_precision.set_global_policy(previous_policy)
 
 
-def build_model_and_optimizer(config, strategy):
+def build_model_and_optimizer(config, strategy, total_steps=None):
     """PEL and its built Adam under ``strategy.scope()``, in the global precision policy (set it first: see
-    :func:`~pel_keras.training.model.precision_policy`); loss scaling comes with ``mixed_float16``."""
+    :func:`~pel_keras.training.model.precision_policy`); loss scaling comes with ``mixed_float16``.
+    ``total_steps``: the run's length, which ``--lr_schedule=cosine`` needs."""
     with strategy.scope():
         model = build_training_model(config, strategy.num_replicas_in_sync)
         loss_scaling = keras.mixed_precision.global_policy().name == "mixed_float16"
-        optimizer = make_optimizer(config.learning_rate, loss_scaling=loss_scaling)
+        optimizer = make_optimizer(config.learning_rate, loss_scaling, config.lr_schedule, total_steps)
         optimizer.build(model.trainable_variables)
     return model, optimizer
 
