@@ -45,21 +45,23 @@ def finish_demo(config):
     print(outcome.table, flush=True)
     out_dir = os.path.join(config.workdir, EXPORT_DIR)
     report = export_model(load_source(workdir=config.workdir), out_dir, formats=("tflite",), quantizations=("fp32",))
-    tflite = os.path.join(out_dir, tflite_name("fp32"))
+    tflite, model = os.path.join(out_dir, tflite_name("fp32")), os.path.join(config.workdir, "best.keras")
     record = _test_record(evaluation, config.train_dataset)
     result = {"frame_auc": record["frame"]["auc"], "video_auc": record["video"]["auc"], "tflite": tflite}
     files = {
         "data": os.path.join(config.data_dir, config.train_dataset),
-        "model": os.path.join(config.workdir, "best.keras"),
+        "model": model,
         "report": os.path.join(evaluation.eval_dir, "results.md"),
         "ROC": os.path.join(evaluation.eval_dir, "roc_intra.png"),
         "TFLite": f"{tflite} (parity with Keras: {'passed' if report['passed'] else 'FAILED'})",
         "TensorBoard": f"tensorboard --logdir={os.path.join(config.workdir, 'logs')}",
+        "Score media": f"python predict.py PHOTO_OR_VIDEO --model={model}   or, without "
+                       f"TensorFlow, python export/edge_predict.py --model={tflite} PHOTO_OR_VIDEO",
     }
     print("\nDemo finished.\n" + "\n".join(f"  {name:<12} {where}" for name, where in files.items()))
     print(f"  Held-out test AUC: {result['frame_auc']:.4f} per frame, {result['video_auc']:.4f} per video "
-          f"({record['frames']} frames, {record['videos']} videos; fakes self-blended, faces partly unseen "
-          "in training)", flush=True)
+          f"({record['frames']} frames, {record['videos']} videos: views and blends never drawn for training)",
+          flush=True)
     return result
 
 

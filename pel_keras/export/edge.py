@@ -56,7 +56,7 @@ def score_media(path, predictor, detector, num_frames=16, margin=DEFAULT_MARGIN)
         faces = detect_faces(frame, detector, channels="bgr")
         if faces:
             crop, _ = crop_face(frame, faces[0], size, margin)
-            boxes[index] = tuple(round(value, 1) for value in faces[0].box)
+            boxes[index] = tuple(round(float(value), 1) for value in faces[0].box)
             crops.append(crop[..., ::-1])  # BGR -> RGB, the model's order
     probabilities = iter(predictor(np.stack(crops).astype(np.float32)) if crops else ())
     return [FrameScore(index, boxes.get(index), float(next(probabilities)) if index in boxes else None)
