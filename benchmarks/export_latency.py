@@ -19,14 +19,13 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import logging  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from absl import app, flags  # noqa: E402
+from absl import app, flags, logging  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
 import pel_keras  # noqa: E402
@@ -36,7 +35,7 @@ from pel_keras.export.parity import keras_predictor  # noqa: E402
 from pel_keras.export.report import size_bytes  # noqa: E402
 from pel_keras.export.samples import sample_faces  # noqa: E402
 from pel_keras.export.savedmodel import write_saved_model  # noqa: E402
-from pel_keras.export.tflite import QUANTIZATIONS, convert_tflite  # noqa: E402
+from pel_keras.export.tflite import QUANTIZATIONS, write_tflite  # noqa: E402
 from pel_keras.models.complexity import count_flops  # noqa: E402
 
 FLAGS = flags.FLAGS
@@ -87,8 +86,7 @@ def export_all(model, folder, size):
     for quantization in QUANTIZATIONS:
         paths[f"TFLite {quantization}"] = os.path.join(folder, f"pel_{quantization}.tflite")
         calibration = sample_faces(size) if quantization == "int8" else None
-        with open(paths[f"TFLite {quantization}"], "wb") as f:
-            f.write(convert_tflite(saved_model, quantization, calibration))
+        write_tflite(saved_model, paths[f"TFLite {quantization}"], quantization, calibration)
     paths["onnxruntime"] = os.path.join(folder, "pel.onnx")
     write_onnx(saved_model, paths["onnxruntime"])
     return paths
@@ -139,17 +137,31 @@ def one_stream_row(size, folder, peak):
                                   mutual_enhancement=False, weights=None)
     saved, path = os.path.join(folder, "one_stream_saved_model"), os.path.join(folder, "one_stream_fp32.tflite")
     write_saved_model(model, saved)
-    with open(path, "wb") as f:
-        f.write(convert_tflite(saved, "fp32"))
+    write_tflite(saved, path)
     predictor = load_predictor(path, num_threads=FLAGS.threads)
     return row(size, "one stream alone, TFLite fp32", f"CPU, {FLAGS.threads} threads, XNNPack", path, predictor,
                count_flops(model), peak)
 
 
+def benchmark_size(size, peak):
+    """Exports the model at ``size`` and times every runtime; returns the table rows."""
+    model = perturbed(pel_keras.build_model(FLAGS.backbone, image_size=size, streams=FLAGS.streams, weights=None))
+    flops = count_flops(model)
+    print(f"{FLAGS.backbone} {FLAGS.streams} at {size}: {flops / 1e9:.2f} GFLOPs, "
+          f"{model.count_params():,} parameters", flush=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = os.path.join(FLAGS.keep, str(size)) if FLAGS.keep else scratch
+        os.makedirs(folder, exist_ok=True)
+        start = time.perf_counter()
+        paths = export_all(model, folder, size)
+        print(f"exported in {time.perf_counter() - start:.0f} s", flush=True)
+        table = [row(size, *runtime, flops, peak) for runtime in runtimes(model, paths)]
+        return table + [one_stream_row(size, folder, peak)]
+
+
 def main(argv):
     del argv
-    for name in ("tf2onnx", "tensorflow"):  # conversion chatter
-        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.set_verbosity(logging.WARNING)  # TensorFlow's and tf2onnx's conversion chatter
     tf.config.threading.set_intra_op_parallelism_threads(FLAGS.threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     peak = matmul_peak(FLAGS.threads)
@@ -158,19 +170,7 @@ def main(argv):
               "batch 8: images/s | GFLOP/s | of peak |", "|" + " --- |" * 9]
     table = []
     for size in map(int, FLAGS.sizes):
-        model = perturbed(pel_keras.build_model(FLAGS.backbone, image_size=size, streams=FLAGS.streams,
-                                                weights=None))
-        flops = count_flops(model)
-        print(f"{FLAGS.backbone} {FLAGS.streams} at {size}: {flops / 1e9:.2f} GFLOPs, "
-              f"{model.count_params():,} parameters", flush=True)
-        with tempfile.TemporaryDirectory() as scratch:
-            folder = os.path.join(FLAGS.keep, str(size)) if FLAGS.keep else scratch
-            os.makedirs(folder, exist_ok=True)
-            start = time.perf_counter()
-            paths = export_all(model, folder, size)
-            print(f"exported in {time.perf_counter() - start:.0f} s", flush=True)
-            table += [row(size, *runtime, flops, peak) for runtime in runtimes(model, paths)]
-            table.append(one_stream_row(size, folder, peak))
+        table += benchmark_size(size, peak)
     print("\n".join(header + table))
 
 

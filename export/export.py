@@ -14,10 +14,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import logging  # noqa: E402
 import sys  # noqa: E402
 
-from absl import app, flags  # noqa: E402
+from absl import app, flags, logging  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
 from pel_keras.export.report import summary  # noqa: E402
@@ -41,8 +40,7 @@ flags.DEFINE_integer("seed", 0, "Picks the calibration and parity crops.")
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments {argv[1:]}; flags are written --name=value")
-    for name in ("tf2onnx", "tensorflow"):  # conversion chatter
-        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.set_verbosity(logging.WARNING)  # TensorFlow's and tf2onnx's conversion chatter
     output = FLAGS.output or (os.path.join(FLAGS.workdir, "export") if FLAGS.workdir else None)
     if output is None:
         raise app.UsageError("give --workdir, or --model with --output")

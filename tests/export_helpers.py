@@ -1,5 +1,5 @@
 """A small but real training run for the export tests: a mixed-precision PEL (B0, 64 px) whose classifier
-spreads its probabilities over the face crops, ``config.json``, and prepared data with PNG face crops."""
+tells the two sample faces apart, ``config.json``, and prepared data with PNG face crops (label = which face)."""
 
 import json
 import os
@@ -15,24 +15,25 @@ from pel_keras.data.manifest import COLUMNS, atomic_write, csv_text
 SIZE = 64
 
 
-def face_crops(count, seed=0):
-    """``count`` different BGR ``SIZE`` x ``SIZE`` crops of the two sample faces (shifted, scaled, mirrored,
-    brightened)."""
+def face_crops(count, seed=0, size=SIZE):
+    """``count`` different BGR ``size`` x ``size`` crops of the two sample faces (shifted, scaled, mirrored,
+    brightened); crop ``i`` shows face ``i % 2``."""
     rng = np.random.default_rng(seed)
     crops = []
     for i in range(count):
         face = faces()[i % 2]
         zoom = rng.uniform(1.0, 1.3)
-        big = cv2.resize(face, (round(SIZE * zoom), round(SIZE * zoom)), interpolation=cv2.INTER_AREA)
-        x, y = rng.integers(0, big.shape[1] - SIZE + 1), rng.integers(0, big.shape[0] - SIZE + 1)
-        crop = big[y:y + SIZE, x:x + SIZE].astype(np.float32) * rng.uniform(0.7, 1.2)
+        big = cv2.resize(face, (round(size * zoom), round(size * zoom)), interpolation=cv2.INTER_AREA)
+        x, y = rng.integers(0, big.shape[1] - size + 1), rng.integers(0, big.shape[0] - size + 1)
+        crop = big[y:y + size, x:x + size].astype(np.float32) * rng.uniform(0.7, 1.2)
         crops.append(np.clip(crop[:, ::-1] if i % 4 >= 2 else crop, 0, 255).astype(np.uint8))
     return crops
 
 
-def write_prepared_data(folder, splits=(("train", 16), ("val", 8))):
-    """``folder/manifest.csv`` with PNG crops, half real and half fake in each split; returns the manifest."""
-    rows, crops = [], iter(face_crops(sum(count for _, count in splits)))
+def write_prepared_data(folder, splits=(("train", 16), ("val", 8)), size=SIZE):
+    """``folder/manifest.csv`` with PNG crops, half real and half fake in each split; returns the manifest.
+    The label is which of the two faces a crop shows (1 = Grace Hopper), so a model can learn it."""
+    rows, crops = [], iter(face_crops(sum(count for _, count in splits), size=size))
     for split, count in splits:
         for i in range(count):
             path = f"crops/{split}/{i:03d}.png"
@@ -42,40 +43,55 @@ def write_prepared_data(folder, splits=(("train", 16), ("val", 8))):
                          "source": "test", "frame": i})
     manifest = os.path.join(folder, "manifest.csv")
     atomic_write(manifest, csv_text(COLUMNS, rows))
-    atomic_write(os.path.join(folder, "prepare.json"), json.dumps({"frames": 1, "size": SIZE, "margin": 1.4,
+    atomic_write(os.path.join(folder, "prepare.json"), json.dumps({"frames": 1, "size": size, "margin": 1.4,
                                                                   "detector": "yunet"}))
     return manifest
 
 
-def spread_classifier(model, images):
-    """Sets the classifier so that the logits of ``images`` have mean 0 and standard deviation 3: an
-    untrained model would answer ~0.5 for everything, which hides export errors."""
+def fit_classifier(model, images, labels):
+    """Sets the classifier to a linear probe of the pooled features: the direction from the mean feature of
+    label 0 to that of label 1, scaled so the two class means sit at logits -3 and +3.
+
+    An untrained model would answer ~0.5 for everything, which hides export errors; a random direction
+    spreads the answers but over feature differences as small as the int8 and bfloat16 rounding, so the
+    quantized files' agreement with Keras then depends on the initialisation. The probe's answers follow
+    what tells the images apart.
+    """
     pooled = keras.Model(model.input, model.get_layer("classifier").input)
     features = np.asarray(pooled.predict(images, verbose=0), np.float32)
-    direction = np.random.default_rng(0).normal(size=(features.shape[1], 1)).astype(np.float32)
-    logits = features @ direction
-    scale = 3.0 / max(float(logits.std()), 1e-6)
-    model.get_layer("classifier").set_weights([direction * scale, np.array([-logits.mean() * scale], np.float32)])
+    labels = np.asarray(labels)
+    direction = (features[labels == 1].mean(0) - features[labels == 0].mean(0))[:, None]
+    means = [float((features[labels == label] @ direction).mean()) for label in (0, 1)]
+    scale = 6.0 / (means[1] - means[0])
+    bias = -0.5 * (means[0] + means[1]) * scale
+    model.get_layer("classifier").set_weights([direction * scale, np.array([bias], np.float32)])
 
 
-def make_run(root, policy="mixed_bfloat16"):
+def make_run(root, policy="mixed_bfloat16", backbone="efficientnet_b0", size=SIZE, splits=(("train", 16), ("val", 8)),
+             seed=0):
     """A run directory ``root/run`` (``config.json``, ``best.keras`` saved under ``policy``) whose training
-    data is ``root/data/toy``; returns the run directory."""
-    manifest = write_prepared_data(os.path.join(root, "data", "toy"))
+    data is ``root/data/toy``; returns the run directory. The network keeps its random initialisation
+    (``seed``) and its classifier is fitted to the training crops (:func:`fit_classifier`).
+
+    The README's full-size parity figures come from ``make_run(root, "float32", "efficientnet_b4", 320,
+    (("train", 200), ("val", 32)))`` exported with ``export/export.py --workdir=root/run``.
+    """
+    write_prepared_data(os.path.join(root, "data", "toy"), splits, size)
     previous = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(policy)
+    keras.utils.set_random_seed(seed)
     try:
-        model = pel_keras.build_model("efficientnet_b0", image_size=SIZE, weights=None)
+        model = pel_keras.build_model(backbone, image_size=size, weights=None)
     finally:
         keras.mixed_precision.set_global_policy(previous)
-    crops = np.stack([c[..., ::-1] for c in face_crops(16, seed=1)]).astype(np.float32)
-    spread_classifier(model, crops)
+    train = dict(splits)["train"]  # write_prepared_data's training crops come first
+    fit_classifier(model, np.stack([c[..., ::-1] for c in face_crops(train, size=size)]).astype(np.float32),
+                   np.arange(train) % 2)
     workdir = os.path.join(root, "run")
     os.makedirs(workdir)
     model.save(os.path.join(workdir, "best.keras"))
-    config = {"data_dir": os.path.join(root, "data"), "train_dataset": "toy", "image_size": SIZE,
-              "backbone": "efficientnet_b0", "mixed_precision": policy != "float32", "weights": "none"}
+    config = {"data_dir": os.path.join(root, "data"), "train_dataset": "toy", "image_size": size,
+              "backbone": backbone, "mixed_precision": policy != "float32", "weights": "none"}
     with open(os.path.join(workdir, "config.json"), "w") as f:
         json.dump(config, f)
-    assert os.path.isfile(manifest)
     return workdir

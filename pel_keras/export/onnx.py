@@ -10,18 +10,24 @@ have to feed.
 import tensorflow as tf
 
 from pel_keras.export.contract import SIGNATURE_KEY
+from pel_keras.export.isolated import in_fresh_process
 
 OPSET = 17
 
 
-def write_onnx(saved_model_dir, path, opset=OPSET):
-    """Converts the SavedModel at ``saved_model_dir`` to ONNX at ``path``; returns the ONNX opset used."""
+def _convert(saved_model_dir, path, opset):
     from tf2onnx import convert, tf_loader
 
     graph_def, inputs, outputs, renames = tf_loader.from_saved_model(
-        str(saved_model_dir), None, None, tag=tf.saved_model.SERVING, signatures=[SIGNATURE_KEY],
+        saved_model_dir, None, None, tag=tf.saved_model.SERVING, signatures=[SIGNATURE_KEY],
         return_tensors_to_rename=True,
     )
     convert.from_graph_def(graph_def, input_names=inputs, output_names=outputs, opset=opset,
-                           tensors_to_rename=renames, output_path=str(path))
+                           tensors_to_rename=renames, output_path=path)
+
+
+def write_onnx(saved_model_dir, path, opset=OPSET):
+    """Converts the SavedModel at ``saved_model_dir`` to ONNX at ``path`` (in a fresh process, see
+    :mod:`pel_keras.export.isolated`); returns the ONNX opset used."""
+    in_fresh_process(_convert, str(saved_model_dir), str(path), opset)
     return opset

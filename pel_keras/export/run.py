@@ -17,7 +17,7 @@ from pel_keras.export.onnx import write_onnx
 from pel_keras.export.parity import keras_predictor, measure_parity
 from pel_keras.export.samples import manifest_images, sample_faces
 from pel_keras.export.savedmodel import write_saved_model
-from pel_keras.export.tflite import QUANTIZATIONS, convert_tflite, io_details
+from pel_keras.export.tflite import QUANTIZATIONS, io_details, write_tflite
 
 FORMATS = ("savedmodel", "tflite", "onnx")
 SAVED_MODEL_DIR, ONNX_FILE = "saved_model", "pel.onnx"
@@ -45,8 +45,7 @@ def _convert(source, out_dir, saved_model_dir, formats, quantizations, calibrati
     for quantization in quantizations if "tflite" in formats else ():
         start = time.perf_counter()
         path = os.path.join(out_dir, tflite_name(quantization))
-        with open(path, "wb") as f:
-            f.write(convert_tflite(saved_model_dir, quantization, calibration if quantization == "int8" else None))
+        write_tflite(saved_model_dir, path, quantization, calibration if quantization == "int8" else None)
         name = f"tflite_{quantization}"
         paths[name], details[name], seconds[name] = path, io_details(path), time.perf_counter() - start
     if "onnx" in formats:

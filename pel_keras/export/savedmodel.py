@@ -29,7 +29,8 @@ def write_saved_model(model, path, batch_size=None):
         batch_size: None for any batch size, or a fixed one.
     """
     archive = keras.export.ExportArchive()
-    archive.track(model)
+    # No archive.track(model): the endpoint already captures every variable it uses, and tracking the model
+    # as well stores each weight a second time (keras-team/keras#23553; 283 MB instead of 142 for B4).
     archive.add_endpoint(
         SAVED_MODEL_ENDPOINT,
         lambda images: {OUTPUT_NAME: model(images, training=False)},

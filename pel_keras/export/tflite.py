@@ -18,6 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from pel_keras.export.contract import SIGNATURE_KEY
+from pel_keras.export.isolated import in_fresh_process
 
 QUANTIZATIONS = ("fp32", "fp16", "int8")
 
@@ -58,6 +59,16 @@ def convert_tflite(saved_model_dir, quantization="fp32", calibration_images=None
         converter.representative_dataset = _representative_dataset(calibration_images)
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     return converter.convert()
+
+
+def _write(saved_model_dir, path, quantization, calibration_images):
+    with open(path, "wb") as f:
+        f.write(convert_tflite(saved_model_dir, quantization, calibration_images))
+
+
+def write_tflite(saved_model_dir, path, quantization="fp32", calibration_images=None):
+    """:func:`convert_tflite` into the file ``path``, in a fresh process (see :mod:`pel_keras.export.isolated`)."""
+    in_fresh_process(_write, str(saved_model_dir), str(path), quantization, calibration_images)
 
 
 def io_details(path):
