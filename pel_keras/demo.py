@@ -45,7 +45,7 @@ def finish_demo(config):
     print(outcome.table, flush=True)
     out_dir = os.path.join(config.workdir, EXPORT_DIR)
     report = export_model(load_source(workdir=config.workdir), out_dir, formats=("tflite",), quantizations=("fp32",))
-    tflite, model = os.path.join(out_dir, tflite_name("fp32")), os.path.join(config.workdir, "best.keras")
+    tflite, model = os.path.join(out_dir, tflite_name("fp32")), evaluation.model_path
     record = _test_record(evaluation, config.train_dataset)
     result = {"frame_auc": record["frame"]["auc"], "video_auc": record["video"]["auc"], "tflite": tflite}
     files = {

@@ -28,9 +28,9 @@ def make_optimizer(learning_rate, loss_scaling=False, schedule="constant", total
     """
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown learning-rate schedule {schedule!r}; choose one of {SCHEDULES}")
-    if schedule == "cosine" and not total_steps:
-        raise ValueError("the cosine schedule needs the run's total number of steps")
     if schedule == "cosine":
+        if not total_steps:
+            raise ValueError("the cosine schedule needs the run's total number of steps")
         learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, total_steps)
     optimizer = keras.optimizers.Adam(
         learning_rate, beta_1=ADAM_BETA_1, beta_2=ADAM_BETA_2, epsilon=ADAM_EPSILON, name="adam"
