@@ -24,7 +24,8 @@ from absl import app, flags  # noqa: E402
 from skimage import data  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
-from pel_keras.data.manifest import COLUMNS, atomic_write, csv_text  # noqa: E402
+from pel_keras.data.manifest import COLUMNS, csv_text  # noqa: E402
+from pel_keras.files.atomic import atomic_write  # noqa: E402
 from pel_keras.data.pipeline import AugmentConfig, build_dataset  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
 

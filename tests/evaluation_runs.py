@@ -11,7 +11,8 @@ import numpy as np
 
 import data_media
 import pel_keras
-from pel_keras.data.manifest import COLUMNS, MANIFEST, atomic_write, csv_text
+from pel_keras.data.manifest import COLUMNS, MANIFEST, csv_text
+from pel_keras.files.atomic import atomic_write
 
 SIZE = 32
 MODEL_SETTINGS = {"backbone": "efficientnet_b0", "image_size": SIZE, "streams": "rgb", "weights": None}

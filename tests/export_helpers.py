@@ -10,7 +10,8 @@ import numpy as np
 
 from data_media import faces
 import pel_keras
-from pel_keras.data.manifest import COLUMNS, atomic_write, csv_text
+from pel_keras.data.manifest import COLUMNS, csv_text
+from pel_keras.files.atomic import atomic_write
 
 SIZE = 64
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from pel_keras.data.manifest import COLUMNS, atomic_write, csv_text, read_manifest
+from pel_keras.data.manifest import COLUMNS, csv_text, read_manifest
+from pel_keras.files.atomic import atomic_write
 from pel_keras.training import TrainConfig
 from pel_keras.training.data import epoch_images, train_dataset_fn, write_run_manifest
 from training_data import write_dataset

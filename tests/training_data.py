@@ -9,7 +9,8 @@ import os
 import cv2
 import numpy as np
 
-from pel_keras.data.manifest import COLUMNS, MANIFEST, atomic_write, csv_text
+from pel_keras.data.manifest import COLUMNS, MANIFEST, csv_text
+from pel_keras.files.atomic import atomic_write
 
 SPLITS = {"train": 6, "val": 3, "test": 2}  # videos per class
 

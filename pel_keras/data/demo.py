@@ -25,7 +25,8 @@ from skimage import data as skimage_data
 
 from pel_keras.data.faces import Face, crop_face, detect_faces, make_detector
 from pel_keras.data.datasets.records import stable_fraction
-from pel_keras.data.manifest import COLUMNS, MANIFEST, atomic_write, csv_text
+from pel_keras.data.manifest import COLUMNS, MANIFEST, csv_text
+from pel_keras.files.atomic import atomic_write
 from pel_keras.data.sbi import SBIConfig, pseudo_fake_pair
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")

@@ -20,18 +20,11 @@ import os
 
 import numpy as np
 
+from pel_keras.files.atomic import atomic_write
+
 COLUMNS = ("path", "label", "video", "split", "source", "frame", "score", "box", "landmarks")
 FAILURE_COLUMNS = ("video", "path", "kind", "reason")
 MANIFEST, FAILURES = "manifest.csv", "failures.csv"
-
-
-def atomic_write(path, text):
-    """Writes ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    temporary = f"{path}.tmp-{os.uname().nodename}-{os.getpid()}"
-    with open(temporary, "w", newline="") as f:
-        f.write(text)
-    os.replace(temporary, path)
 
 
 def csv_text(columns, rows):

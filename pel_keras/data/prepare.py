@@ -28,6 +28,7 @@ from pel_keras.data.datasets import FFPP_METHODS, dataset_tag, read_dataset
 from pel_keras.data.datasets.records import stable_fraction
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.video import MediaError, sample_frames
+from pel_keras.files.atomic import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ def _check_settings(out_dir, config):
             raise ValueError(f"{out_dir} was prepared with {stored}; this run asks for {settings}. "
                              "Use the same settings to resume, or another output folder.")
     else:
-        manifest.atomic_write(path, json.dumps(settings, indent=2))
+        atomic_write(path, json.dumps(settings, indent=2))
 
 
 def _run(jobs, config):

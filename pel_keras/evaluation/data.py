@@ -5,7 +5,8 @@ import dataclasses
 import os
 import tempfile
 
-from pel_keras.data.manifest import MANIFEST, atomic_write, csv_text, read_split, select_frames
+from pel_keras.data.manifest import MANIFEST, csv_text, read_split, select_frames
+from pel_keras.files.atomic import atomic_write
 from pel_keras.data.pipeline import build_dataset
 from pel_keras.evaluation.outputs import Skipped
 

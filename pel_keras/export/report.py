@@ -4,7 +4,7 @@ import importlib.metadata
 import json
 import os
 
-from pel_keras.data.manifest import atomic_write
+from pel_keras.files.atomic import atomic_write
 from pel_keras.export.contract import REPORT_NAME
 
 _PACKAGES = ("tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "ai-edge-litert")

@@ -5,7 +5,8 @@ import os
 
 import tensorflow as tf
 
-from pel_keras.data.manifest import MANIFEST, atomic_write, csv_text, read_split, select_frames
+from pel_keras.data.manifest import MANIFEST, csv_text, read_split, select_frames
+from pel_keras.files.atomic import atomic_write
 from pel_keras.data.pipeline import distributed_dataset_fn
 
 LABEL_NAMES = {0: "real (0)", 1: "fake (1)"}

@@ -8,7 +8,7 @@ import dataclasses
 import json
 import os
 
-from pel_keras.data.manifest import atomic_write
+from pel_keras.files.atomic import atomic_write
 from pel_keras.training.config import RESUMABLE_CHANGES, TrainConfig
 
 CONFIG, FLAGS, ENVIRONMENT = "config.json", "flags.txt", "environment.json"
