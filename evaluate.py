@@ -10,10 +10,10 @@ when something was evaluated, 1 when nothing could be (every dataset skipped), 2
 missing file (the message names it). See README.md, section Evaluation.
 """
 
-import sys
 
 from absl import app, flags
 
+from pel_keras import cli
 from pel_keras.data.perturb import DEFAULT_STRENGTHS, PERTURBATIONS
 from pel_keras.evaluation.config import EvalConfig
 from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
@@ -28,9 +28,10 @@ flags.DEFINE_bool("robustness", False, "Robustness evaluation (Table 3): each pe
 flags.DEFINE_list("datasets", [], "Test dataset tags of --cross; default: Table 2's for the training dataset.")
 flags.DEFINE_string("data_dir", "", "DATA_DIR holding <tag>/manifest.csv; default: the run's (config.json).")
 flags.DEFINE_enum("split", "test", ["train", "val", "test"], "Split evaluated.")
-flags.DEFINE_integer("batch_size", 32, "Images per batch.")
-flags.DEFINE_float("threshold", 0.5, "ACC decision threshold: fake when p > threshold.")
-flags.DEFINE_integer("frames", 0, "At most this many frames per video, at equal intervals; 0: all prepared frames.")
+flags.DEFINE_integer("batch_size", 32, "Images per batch.", lower_bound=1)
+flags.DEFINE_float("threshold", 0.5, "ACC decision threshold: fake when p > threshold.", lower_bound=0, upper_bound=1)
+flags.DEFINE_integer("frames", 0, "At most this many frames per video, at equal intervals; 0: all prepared frames.",
+                     lower_bound=0)
 flags.DEFINE_integer("seed", 0, "Seed of the random perturbations.")
 flags.DEFINE_bool("progress", True, "Show a progress bar per scored set.")
 for _name, _help in (("gaussian_noise", "variances (0..1 intensity scale)"),
@@ -64,18 +65,16 @@ def main(argv):
         config = config_from_flags()
         plan = plan_evaluation(config)
     except (FileNotFoundError, ValueError) as error:  # a wrong flag or a missing file: the message names it
-        print(f"evaluate.py: {error}", file=sys.stderr)
-        return 2
+        return cli.fail(error)
     outcomes = run_evaluation(plan)
     for outcome in outcomes:
         reasons = "".join(f"\n  {skipped.dataset} skipped: {skipped.reason}" for skipped in outcome.skipped)
         print(outcome.table or f"{outcome.mode}: nothing evaluated{reasons}")
     if not any(outcome.scored for outcome in outcomes):
-        print("evaluate.py: nothing could be evaluated (see the reasons above)", file=sys.stderr)
-        return 1
+        return cli.fail("nothing could be evaluated (see the reasons above)", cli.FAILED)
     print(f"Report: {config.eval_dir}/results.md")
-    return 0
+    return cli.OK
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

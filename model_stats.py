@@ -11,6 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags  # noqa: E402
 
 import pel_keras  # noqa: E402
+from pel_keras import cli  # noqa: E402
 from pel_keras.models.complexity import count_flops, stream_parameters  # noqa: E402
 from pel_keras.models.efficientnet_backbones import BACKBONES  # noqa: E402
 from pel_keras.models.pel import STREAMS  # noqa: E402
@@ -41,4 +42,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

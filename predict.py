@@ -12,10 +12,10 @@ The README's "Prediction and visualization" section describes the JSON file and 
 """
 
 import os
-import sys
 
 from absl import app, flags
 
+from pel_keras import cli
 from pel_keras.data.faces import DETECTORS
 from pel_keras.evaluation.predictors import ModelError
 from pel_keras.prediction.predict import PredictConfig, predict
@@ -24,15 +24,17 @@ from pel_keras.prediction.scorer import Scorer
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "RUN/best.keras, a SavedModel folder, a .tflite or an .onnx file.")
-flags.DEFINE_integer("frames", 32, "Frames sampled per video (or frame folder) at equal intervals.")
-flags.DEFINE_float("threshold", 0.5, "A score above this is called fake.")
+flags.DEFINE_integer("frames", 32, "Frames sampled per video (or frame folder) at equal intervals.", lower_bound=1)
+flags.DEFINE_float("threshold", 0.5, "A score above this is called fake.", lower_bound=0, upper_bound=1)
 flags.DEFINE_string("json", None, "Write the results, frame by frame, to this JSON file.")
 flags.DEFINE_string("heatmap", None, "Write every frame with a face, class activation maps overlaid, into this "
                     "folder (DIR/<input>/<frame>.png); needs the .keras model.")
 flags.DEFINE_enum("detector", "yunet", sorted(DETECTORS), "Face detector; none: the inputs are face crops.")
-flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).")
-flags.DEFINE_integer("batch_size", 32, "Face crops per model call.")
-flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose input size is dynamic.")
+flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).",
+                   lower_bound=1)
+flags.DEFINE_integer("batch_size", 32, "Face crops per model call.", lower_bound=1)
+flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose input size is dynamic.",
+                     lower_bound=1)
 flags.DEFINE_bool("sequences", False, "A folder of images is one video (its frames), not a set of images.")
 flags.mark_flag_as_required("model")
 
@@ -49,8 +51,7 @@ def main(argv):
         scorer = Scorer(FLAGS.model, heatmaps=FLAGS.heatmap is not None, batch_size=FLAGS.batch_size,
                         image_size=FLAGS.image_size)
     except (ModelError, FileNotFoundError, ValueError) as error:
-        print(f"predict.py: {error}", file=sys.stderr)
-        return 2
+        return cli.fail(error)
     results = predict(inputs, scorer, config, on_result=lambda result: print("\n".join(lines(result)), flush=True))
     if FLAGS.json:
         settings = {"model": FLAGS.model, "threshold": config.threshold, "frames": config.frames,
@@ -58,8 +59,8 @@ def main(argv):
         write_json(FLAGS.json, results, settings)
     failed = [result for result in results if result.status != OK]
     print(f"{len(results)} inputs: {len(results) - len(failed)} scored, {len(failed)} without a score")
-    return 1 if failed else 0
+    return cli.FAILED if failed else cli.OK
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

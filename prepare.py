@@ -8,8 +8,9 @@ settings are wrong (the message names the file expected or the setting). The REA
 "Data preparation" section lists every dataset's layout and command.
 """
 
-from absl import app, flags, logging
+from absl import flags
 
+from pel_keras import cli
 from pel_keras.data.datasets import DATASETS, FFPP_METHODS
 from pel_keras.data.faces import DETECTORS
 from pel_keras.data.prepare import PrepareConfig, prepare
@@ -20,23 +21,28 @@ flags.DEFINE_string("input", None, "The raw dataset's root folder.")
 flags.DEFINE_string("output", None, "DATA_DIR: the crops go to DATA_DIR/<tag>/.")
 flags.DEFINE_enum("compression", "c23", ["raw", "c23", "c40"], "FF++ / DFD quality (c23 = HQ, c40 = LQ).")
 flags.DEFINE_list("methods", list(FFPP_METHODS), "FF++ methods; add FaceShifter on request.")
-flags.DEFINE_integer("frames", 50, "Frames sampled per video at equal intervals.")
-flags.DEFINE_integer("size", 320, "Side of the square face crop, in pixels.")
-flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side.")
+flags.DEFINE_integer("frames", 50, "Frames sampled per video at equal intervals.", lower_bound=1)
+flags.DEFINE_integer("size", 320, "Side of the square face crop, in pixels.", lower_bound=1)
+flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side.", lower_bound=1)
 flags.DEFINE_enum("detector", "auto", ["auto"] + sorted(DETECTORS), "Face detector (auto: none for WildDeepfake, else yunet).")
-flags.DEFINE_integer("workers", 0, "Worker processes (0 = one per CPU core).")
+flags.DEFINE_integer("workers", 0, "Worker processes (0 = one per CPU core).", lower_bound=0)
 flags.DEFINE_string("shard", "1/1", "K/N: prepare only part K (1-based) of N, for array jobs.")
-flags.DEFINE_float("val_fraction", 0.1, "Share of training sources carved into val (DFDC, WildDeepfake).")
+flags.DEFINE_float("val_fraction", 0.1, "Share of training sources carved into val (DFDC, WildDeepfake).",
+                   lower_bound=0, upper_bound=1)
 flags.mark_flags_as_required(["dataset", "input", "output"])
 
 
 def parse_shard(text):
-    """'3/8' -> (3, 8)."""
+    """'3/8' -> (3, 8); None unless the text is K/N with 1 <= K <= N."""
     try:
         k, n = (int(part) for part in text.split("/"))
     except ValueError:
-        raise app.UsageError(f"--shard must look like K/N (e.g. 3/8), got {text!r}") from None
-    return k, n
+        return None
+    return (k, n) if 1 <= k <= n else None
+
+
+flags.register_validator("shard", lambda text: parse_shard(text) is not None,
+                         "must look like K/N with 1 <= K <= N (part K of N, e.g. 3/8)")
 
 
 def main(argv):
@@ -50,16 +56,14 @@ def main(argv):
     try:
         s = prepare(config)
     except (FileNotFoundError, ValueError) as error:  # a layout or settings problem: the message says which
-        logging.error("%s", error)
-        return 2
+        return cli.fail(error)
     print(f"{s.out_dir}: {s.videos} videos in this shard, {s.skipped} already done, {s.done} prepared, "
           f"{s.failed} failed, {s.no_face_videos} without any face; {s.crops} crops from {s.frames} frames "
           f"({s.no_face_frames} frames without a face); manifest.csv has {s.manifest_rows} rows")
     if s.failed:
-        logging.error("%d videos failed: see %s/failures.csv", s.failed, s.out_dir)
-        return 1
-    return 0
+        return cli.fail(f"{s.failed} videos failed: see {s.out_dir}/failures.csv", cli.FAILED)
+    return cli.OK
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

@@ -10,10 +10,10 @@ pel_keras.training.TrainConfig; see README.md, section Training.
 """
 
 import dataclasses
-import sys
 
 from absl import app, flags, logging
 
+from pel_keras import cli
 from pel_keras.demo import finish_demo, prepare_demo_data
 from pel_keras.training import TrainConfig, train
 
@@ -50,8 +50,10 @@ def main(argv):
         if config.demo:
             prepare_demo_data(config)
         records = train(config)
-    except (ValueError, FileNotFoundError, FloatingPointError) as error:
-        sys.exit(f"train.py: {error}")
+    except (ValueError, FileNotFoundError) as error:  # a setting or an input: the message names it
+        return cli.fail(error)
+    except FloatingPointError as error:  # the loss diverged; the last good checkpoint is kept
+        return cli.fail(error, cli.FAILED)
     best = [record for record in records if record.get("best")]
     if best:
         print(f"best.keras: epoch {best[-1]['epoch']}, val {config.selection_metric} "
@@ -62,4 +64,4 @@ def main(argv):
 
 if __name__ == "__main__":
     define_flags()
-    app.run(main)
+    cli.run(main)

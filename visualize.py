@@ -16,6 +16,7 @@ import sys
 
 from absl import app, flags
 
+from pel_keras import cli
 from pel_keras.data.faces import DETECTORS
 from pel_keras.data.video import MediaError
 from pel_keras.evaluation.predictors import ModelError
@@ -27,11 +28,13 @@ flags.DEFINE_string("model", None, "The .keras model, when not RUN/best.keras (e
 flags.DEFINE_list("images", None, "Images, videos or frame folders: one figure row each (the largest face).")
 flags.DEFINE_list("masks", [], "Manipulation masks paired with --images by position (image, video or frame "
                   "folder, white = manipulated); leave an entry empty for an image without one.")
-flags.DEFINE_integer("frame", 0, "Frame index read from every video or frame folder in --images and --masks.")
+flags.DEFINE_integer("frame", 0, "Frame index read from every video or frame folder in --images and --masks.",
+                     lower_bound=0)
 flags.DEFINE_list("figures", [str(f) for f in FIGURES], "Which figures to draw (2, 3, 4).")
 flags.DEFINE_string("output_dir", None, "Where the PNGs go; default WORKDIR/figures.")
 flags.DEFINE_enum("detector", "yunet", sorted(DETECTORS), "Face detector; none: the images are face crops.")
-flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).")
+flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).",
+                   lower_bound=1)
 flags.mark_flags_as_required(["images"])
 
 
@@ -47,14 +50,13 @@ def main(argv):
         written, skipped = make_figures(model, FLAGS.images, [m or None for m in FLAGS.masks], output_dir, figures,
                                         FLAGS.frame, FLAGS.detector, FLAGS.margin)
     except (MediaError, ModelError, ValueError) as error:
-        print(f"visualize.py: {error}", file=sys.stderr)
-        return 2
+        return cli.fail(error)
     for figure, path in written.items():
         print(f"Fig. {figure}: {path}")
     for figure, reason in skipped.items():
         print(f"Fig. {figure} not drawn: {reason}", file=sys.stderr)
-    return 1 if skipped else 0
+    return cli.FAILED if skipped else cli.OK
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

@@ -22,15 +22,25 @@ from pel_keras.evaluation.predictors import ModelError, load_predictor  # noqa: 
 from pel_keras.export.edge import overall_probability, report_margin, score_media  # noqa: E402
 
 
+def _at_least(lowest, kind):
+    def parse(text):
+        value = kind(text)
+        if value < lowest:
+            raise argparse.ArgumentTypeError(f"must be at least {lowest}, got {text}")
+        return value
+
+    return parse
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("media", nargs="+", help="images, videos or folders of frame images")
     parser.add_argument("--model", required=True, help="an exported .tflite file (pel_fp32/fp16/int8.tflite)")
-    parser.add_argument("--frames", type=int, default=16, help="frames sampled per video, at equal intervals")
-    parser.add_argument("--margin", type=float, default=None,
+    parser.add_argument("--frames", type=_at_least(1, int), default=16, help="frames sampled per video, at equal intervals")
+    parser.add_argument("--margin", type=_at_least(1.0, float), default=None,
                         help="face-crop margin; default the one in export_report.json beside the model, else 1.3")
     parser.add_argument("--detector", default="yunet", help="face detector (pel_keras.data.faces), default yunet")
-    parser.add_argument("--threads", type=int, default=2, help="LiteRT threads")
+    parser.add_argument("--threads", type=_at_least(1, int), default=2, help="LiteRT threads")
     parser.add_argument("--json", action="store_true", help="print one JSON object per input instead of text")
     return parser.parse_args(argv)
 
@@ -47,14 +57,20 @@ def _print(path, scores, overall, as_json):
           f"{'n/a (no face found)' if overall is None else f'{overall:.4f}'}  ({len(scores)} frames)")
 
 
+def _fail(message):
+    """Status 2 (the command cannot run as given), the rule of every entry script (pel_keras/cli.py)."""
+    print(f"edge_predict.py: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv=None):
     args = parse_args(argv)
     if not args.model.endswith(".tflite"):
-        sys.exit(f"edge_predict.py: --model must be a .tflite file, got {args.model}")
+        return _fail(f"--model must be a .tflite file, got {args.model}")
     try:
         predictor = load_predictor(args.model, num_threads=args.threads)
     except (FileNotFoundError, ModelError) as error:
-        sys.exit(f"edge_predict.py: {error}")
+        return _fail(error)
     detector = make_detector(args.detector)
     margin = args.margin or report_margin(args.model)
     failed = 0

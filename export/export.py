@@ -19,6 +19,7 @@ import sys  # noqa: E402
 from absl import app, flags, logging  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
+from pel_keras import cli  # noqa: E402
 from pel_keras.export.report import summary  # noqa: E402
 from pel_keras.export.run import FORMATS, export_model  # noqa: E402
 from pel_keras.export.source import load_source  # noqa: E402
@@ -32,8 +33,9 @@ flags.DEFINE_string("manifest", None, "manifest.csv for int8 calibration (train 
                     "split); default the run's training data, DATA_DIR/<train_dataset>/manifest.csv.")
 flags.DEFINE_list("formats", list(FORMATS), f"Formats to write, of {', '.join(FORMATS)}.")
 flags.DEFINE_list("quantize", list(QUANTIZATIONS), f"TFLite files to write, of {', '.join(QUANTIZATIONS)}.")
-flags.DEFINE_integer("calibration_images", 200, "Training crops calibrating the int8 model.")
-flags.DEFINE_integer("parity_images", 32, "Manifest crops (val or test split) added to the sample faces for parity.")
+flags.DEFINE_integer("calibration_images", 200, "Training crops calibrating the int8 model.", lower_bound=1)
+flags.DEFINE_integer("parity_images", 32, "Manifest crops (val or test split) added to the sample faces for parity.",
+                     lower_bound=0)
 flags.DEFINE_integer("seed", 0, "Picks the calibration and parity crops.")
 
 
@@ -49,15 +51,15 @@ def main(argv):
         report = export_model(source, output, FLAGS.formats, FLAGS.quantize, FLAGS.calibration_images,
                               FLAGS.parity_images, FLAGS.seed)
     except (ValueError, FileNotFoundError) as error:
-        print(f"export.py: {error}", file=sys.stderr)
-        sys.exit(2)
+        return cli.fail(error)
     if source.saved_policy:
         print(f"{source.model_path} was saved with {source.saved_policy} layers: exported from a float32 rebuild")
     print(summary(report))
     print(f"report: {os.path.join(output, 'export_report.json')}")
     if not report["passed"]:
-        sys.exit("export.py: a file differs from the Keras model by more than the tolerance (see the report)")
+        return cli.fail("a file differs from the Keras model by more than the tolerance (see the report)", cli.FAILED)
+    return cli.OK
 
 
 if __name__ == "__main__":
-    app.run(main)
+    cli.run(main)

@@ -235,4 +235,4 @@ def test_wrong_flag_exits_2_naming_it(intra):
     workdir, _ = intra
     process = _evaluate(f"--workdir={workdir}", "--batch_size=0")
     assert process.returncode == 2
-    assert process.stderr.strip().endswith("evaluate.py: --batch_size: must be a positive integer; got 0")
+    assert "evaluate.py: flag --batch_size=0: 0 is not a positive integer" in process.stderr
