@@ -7,7 +7,10 @@ training). The other faces are scored and listed too; they do not enter the scor
 
 import dataclasses
 import json
-import os
+
+import numpy as np
+
+from pel_keras.files.atomic import atomic_write
 
 OK, NO_FACE, ERROR = "ok", "no_face", "error"
 
@@ -76,12 +79,24 @@ def lines(result):
     return [head] + frames
 
 
-def write_json(path, results, settings):
-    """Writes ``{**settings, "video_score": <rule>, "inputs": [...]}`` to ``path`` (parent folders made)."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+def json_document(results, settings):
+    """The document ``predict.py --json`` writes: ``{**settings, "video_score": <rule>, "inputs": [...]}``.
+
+    Plain Python values only (numpy scalars, as a runtime reports its input size, become ``int``/``float``),
+    so ``json.dumps`` takes it whatever the model format; the app's API returns the same document.
+    """
     document = {**settings, "video_score": "mean over the sampled frames with a face of the largest face's "
                 "probability", "inputs": [result.to_dict() for result in results]}
-    with open(path, "w") as f:
-        json.dump(document, f, indent=2)
-        f.write("\n")
+    return json.loads(json.dumps(document, default=_plain))
+
+
+def write_json(path, results, settings):
+    """Writes :func:`json_document` to ``path`` whole (parent folders made; an earlier file stays until then)."""
+    atomic_write(path, json.dumps(json_document(results, settings), indent=2) + "\n")
     return path
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable: {value!r}")
