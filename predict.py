@@ -2,7 +2,7 @@
 
     python predict.py clip.mp4 photo.jpg clips/ --model=RUN/best.keras
     python predict.py clip.mp4 --model=RUN/best.keras --json=results.json --heatmap=heatmaps/
-    python predict.py frames/000/ --sequences --model=RUN/export/pel.tflite --threshold=0.7
+    python predict.py frames/000/ --sequences --model=RUN/export/pel_fp32.tflite --threshold=0.7
 
 Each INPUT is a video, an image or a folder of them. For each: the faces found, every face's fake
 probability per sampled frame, the video's score (mean over frames of the largest face's probability)
