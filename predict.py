@@ -8,7 +8,7 @@ Each INPUT is a video, an image or a folder of them. For each: the faces found, 
 probability per sampled frame, the video's score (mean over frames of the largest face's probability)
 and the verdict. Exit status 0 when every input was scored, 1 when any could not be read or showed no
 face (each is reported with its reason; the others are still scored), 2 for a bad model or flag.
-The README's "Prediction and visualization" section describes the JSON file and the heatmaps.
+docs/prediction.md describes the JSON file and the heatmaps.
 """
 
 import os
@@ -43,7 +43,7 @@ def main(argv):
     inputs = argv[1:]
     if not inputs:
         raise app.UsageError("name at least one INPUT (a video, an image or a folder)")
-    # YuNet's OpenMP threads collapse when cores are shared with TensorFlow's (see the README's data section).
+    # YuNet's OpenMP threads collapse when cores are shared with TensorFlow's (see docs/decisions.md).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
         config = PredictConfig(frames=FLAGS.frames, threshold=FLAGS.threshold, detector=FLAGS.detector,
