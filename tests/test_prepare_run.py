@@ -64,15 +64,18 @@ def test_resume_after_an_interruption_has_no_duplicates(tmp_path, clips):
     prepare(cfg)
     out = tmp_path / "out" / "ffpp_c23"
     complete = (out / "manifest.csv").read_text()
-    # What a kill leaves: half-written crops, and crops renamed into place whose outcome was never stored.
+    # What a kill leaves: a video's crops half-written in the staging folder, and crops put in place whose
+    # outcome was never stored.
+    staged = out / ".pel-tmp" / "shard-1-of-1" / "youtube" / "953"
     os.remove(out / "records" / "youtube" / "953.json")
-    (out / "crops" / "youtube" / "953" / "000005.png").unlink()
+    staged.parent.mkdir(parents=True)
+    os.rename(out / "crops" / "youtube" / "953", staged)
+    (staged / "000005.png").unlink()
     os.remove(out / "records" / "Deepfakes" / "054_071.json")
-    os.rename(out / "crops" / "Deepfakes" / "054_071", out / "crops" / "Deepfakes" / "054_071.partial")
     summary = prepare(cfg)
     assert (summary.skipped, summary.done) == (10, 2)
     assert (out / "manifest.csv").read_text() == complete
-    assert not list((out / "crops" / "Deepfakes").glob("*.partial"))
+    assert os.listdir(out / ".pel-tmp") == []
     assert (out / "crops" / "youtube" / "953" / "000005.png").is_file()
     again = prepare(cfg)
     assert (again.skipped, again.done, again.crops) == (12, 0, 0)
@@ -95,7 +98,7 @@ def test_killed_run_resumes_to_the_same_manifest(tmp_path, clips):
     resumed = subprocess.run(args + [f"--output={tmp_path / 'out'}"], cwd=REPO, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert (tmp_path / "out/ffpp_c23/manifest.csv").read_text() == (tmp_path / "ref/ffpp_c23/manifest.csv").read_text()
-    assert not list((tmp_path / "out/ffpp_c23/crops").rglob("*.partial"))
+    assert os.listdir(tmp_path / "out/ffpp_c23/.pel-tmp") == []
 
 
 def test_bad_files_are_logged_skipped_and_counted_by_the_script(tmp_path, clips):
