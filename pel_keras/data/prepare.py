@@ -26,7 +26,7 @@ import tqdm
 
 from pel_keras.data import manifest, output_folder
 from pel_keras.data.datasets import FFPP_METHODS, dataset_tag, read_dataset
-from pel_keras.data.datasets.records import stable_fraction
+from pel_keras.data.datasets.records import read_json, stable_fraction
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.video import MediaError, sample_frames
 from pel_keras.files.atomic import atomic_write, fsync_path, reporting_a_full_disk
@@ -186,13 +186,12 @@ def _check_settings(out_dir, config):
     path = os.path.join(out_dir, "prepare.json")
     settings = {name: getattr(config, name) for name in CROP_SETTINGS}
     if os.path.isfile(path):
-        with open(path) as f:
-            stored = json.load(f)
+        stored = read_json(path, "preparation settings", dict)
         if stored != settings:
             raise ValueError(f"{out_dir} was prepared with {stored}; this run asks for {settings}. "
                              "Use the same settings to resume, or another output folder.")
     else:
-        atomic_write(path, json.dumps(settings, indent=2))
+        atomic_write(path, json.dumps(settings, indent=2), durable=True)
 
 
 def _run(jobs, config):
