@@ -160,7 +160,7 @@ def raises_naming(path, problem):
 
 def test_a_corrupt_split_list_names_the_file_and_the_problem(tmp_path):
     path = tmp_path / "train.json"
-    for content, problem in (('[["071", "054"], ["720"', "is not valid JSON: Expecting .,. delimiter at line 1 column 24"),
+    for content, problem in (('[["071", "054"], ["720"', "not valid JSON: Expecting .,. delimiter at line 1 column 24"),
                              ('{"071": "054"}', "holds a JSON dict, expected a list"),
                              ('[["071", "054"], ["720"]]', re.escape("holds ['720'], expected pairs of ids"))):
         path.write_text(content)

@@ -195,8 +195,8 @@ def test_script_reports_a_corrupt_metadata_file_with_status_2(tmp_path, clips):
     raw = data_layouts.make_dfdc(tmp_path / "raw", clips)
     meta = raw / "dfdc_train_part_1" / "metadata.json"
     meta.write_text(meta.read_text()[:40])
-    result = subprocess.run([sys.executable, "prepare.py", "--dataset=dfdc", f"--input={raw}", f"--output={tmp_path / 'out'}"],
-                            cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "prepare.py", "--dataset=dfdc", f"--input={raw}",
+                             f"--output={tmp_path / 'out'}"], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"prepare.py: DFDC part metadata {meta} is not valid JSON: ")
 
@@ -218,7 +218,8 @@ def test_unreadable_and_missing_videos_reach_failures_csv_with_the_readers_reaso
     (raw / "fake").mkdir()
     (raw / "fake" / "loop.mp4").symlink_to(raw / "fake" / "loop.mp4")
     (raw / "fake" / "gone.mp4").symlink_to(raw / "fake" / "moved-away.mp4")
-    run = functools.partial(subprocess.run, cwd=REPO, capture_output=True, text=True, preexec_fn=without_permission_override)
+    run = functools.partial(subprocess.run, cwd=REPO, capture_output=True, text=True,
+                            preexec_fn=without_permission_override)
     result = run([sys.executable, "prepare.py", "--dataset=folder", f"--input={raw}", f"--output={tmp_path / 'out'}",
                   "--frames=3", "--size=64", "--workers=2"])
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
