@@ -148,7 +148,7 @@ def test_the_shared_files_are_rewritten_one_shard_at_a_time(tmp_path, clips):
     assert (out / "prepare.json").is_file() and (out / "manifest.csv").is_file()
 
 
-def test_a_record_is_trusted_only_with_all_its_crops_whole(tmp_path, clips):
+def test_a_record_is_trusted_only_whole_and_with_all_its_crops_whole(tmp_path, clips):
     raw = data_layouts.make_dfd(tmp_path / "raw", clips)
     cfg = PrepareConfig(dataset="dfd", input=str(raw), output=str(tmp_path / "out"), frames=3, size=64, workers=1)
     prepare(cfg)
@@ -157,8 +157,9 @@ def test_a_record_is_trusted_only_with_all_its_crops_whole(tmp_path, clips):
     (out / "crops/actors/01__exit_phone_room/000002.png").unlink()  # what an orphaned worker's rerun did
     cut = out / "crops/DeepFakeDetection/01_03__walk__12345678/000005.png"
     cut.write_bytes(cut.read_bytes()[:-20])  # what a crop written without a flush can look like after a crash
+    (out / "records/actors/02__kitchen_pan.json").write_text("")  # and a record written without one
     summary = prepare(cfg)
-    assert (summary.skipped, summary.done) == (3, 2)
+    assert (summary.skipped, summary.done) == (2, 3)
     assert (out / "manifest.csv").read_text() == complete
     assert_every_row_has_its_crop(out)
 
