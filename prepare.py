@@ -3,9 +3,11 @@
     python prepare.py --dataset=ffpp --input=/data/FaceForensics++ --output=data --compression=c23
     python prepare.py --dataset=dfdc --input=/data/dfdc --output=data --shard=3/8   # part 3 of 8
 
-Exits with status 1 when any video failed (see DATA_DIR/<tag>/failures.csv), 2 when the raw layout or the
-settings are wrong (the message names the file expected or the setting). The README's
-"Data preparation" section lists every dataset's layout and command.
+Exits with status 1 when any video failed (see DATA_DIR/<tag>/failures.csv) or the disk filled up (run the
+same command again once there is room: finished videos are kept), 2 when the raw layout, a list file or the
+settings are wrong (the message names the file or the setting) or another process writes the same shard of
+the output. Killed at any moment, the same command resumes. The README's "Data preparation" section lists
+every dataset's layout and command; docs/reliability.md what holds when things go wrong.
 """
 
 from absl import flags

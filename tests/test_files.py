@@ -1,9 +1,12 @@
 """Atomic writes, the full-disk error and the one-writer folder lock (pel_keras.files)."""
 
+import contextlib
 import multiprocessing
 import os
+import pickle
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -62,19 +65,26 @@ def _hold(folder, ready, release):
         release.wait(30)
 
 
-def test_a_second_writer_is_refused_with_the_holders_name(tmp_path):
+@contextlib.contextmanager
+def held_by_another_process(folder):
+    """Yields ``(holder process, release event)`` while another process holds ``folder``'s lock."""
     context = multiprocessing.get_context("spawn")
     ready, release = context.Event(), context.Event()
-    holder = context.Process(target=_hold, args=(str(tmp_path), ready, release))
+    holder = context.Process(target=_hold, args=(folder, ready, release))
     holder.start()
     try:
         assert ready.wait(60)
-        with pytest.raises(FolderLockedError, match=f"process {holder.pid} on"):
-            with folder_lock(str(tmp_path)):
-                pass
+        yield holder, release
     finally:
         release.set()
         holder.join(30)
+
+
+def test_a_second_writer_is_refused_with_the_holders_name(tmp_path):
+    with held_by_another_process(str(tmp_path)) as (holder, _):
+        with pytest.raises(FolderLockedError, match=f"process {holder.pid} on"):
+            with folder_lock(str(tmp_path)):
+                pass
     with folder_lock(str(tmp_path)):  # released with its holder
         pass
 
@@ -99,3 +109,26 @@ def test_locks_of_other_names_are_independent(tmp_path):
     with folder_lock(str(tmp_path), ".pel-lock-shard-1-of-2"):
         with folder_lock(str(tmp_path), ".pel-lock-shard-2-of-2"):
             pass
+
+
+def test_a_full_disk_error_crosses_process_boundaries_whole():
+    error = pickle.loads(pickle.dumps(DiskFullError("/data/ffpp_c23")))
+    assert isinstance(error, DiskFullError) and error.folder == "/data/ffpp_c23"
+    assert str(error) == str(DiskFullError("/data/ffpp_c23"))
+
+
+def test_a_waiting_lock_is_taken_once_its_holder_releases_it(tmp_path):
+    with held_by_another_process(str(tmp_path)) as (_, release):
+        threading.Timer(1.0, release.set).start()
+        start = time.monotonic()
+        with folder_lock(str(tmp_path), wait=True):
+            assert time.monotonic() - start >= 0.9
+
+
+def test_a_lock_is_taken_on_a_full_disk():
+    with tiny_filesystem() as folder:
+        fill(folder)
+        with folder_lock(folder):
+            with pytest.raises(FolderLockedError, match="names none yet"):
+                with folder_lock(folder):
+                    pass

@@ -23,6 +23,20 @@ class DiskFullError(OSError):
                          "the same command again (finished work is kept)", folder)
         self.folder = folder
 
+    def __reduce__(self):  # so that it crosses from a worker process to its pool with the same message
+        return DiskFullError, (self.folder,)
+
+
+@contextlib.contextmanager
+def reporting_a_full_disk(folder):
+    """Turns a full disk (``ENOSPC``) met in the block into a :class:`DiskFullError` naming ``folder``."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno == errno.ENOSPC and not isinstance(error, DiskFullError):
+            raise DiskFullError(folder) from error
+        raise
+
 
 def temporary_name(path):
     """The temporary name :func:`atomic_output` writes ``path`` under (same folder, same extension)."""
@@ -55,17 +69,13 @@ def atomic_output(path, durable=False):
     os.makedirs(folder, exist_ok=True)
     temporary = temporary_name(path)
     try:
-        yield temporary
-        if durable:
-            fsync_path(temporary)
-        os.replace(temporary, path)
-        if durable:
-            fsync_path(folder)
-    except OSError as error:
-        _remove(temporary)
-        if error.errno == errno.ENOSPC and not isinstance(error, DiskFullError):
-            raise DiskFullError(folder) from error
-        raise
+        with reporting_a_full_disk(folder):
+            yield temporary
+            if durable:
+                fsync_path(temporary)
+            os.replace(temporary, path)
+            if durable:
+                fsync_path(folder)
     except BaseException:
         _remove(temporary)
         raise
