@@ -21,6 +21,8 @@ from pel_keras.data.media import MediaError, os_reason
 # 50 megapixels: the largest photos of common cameras and phones (8160x6120) and every video up to 8K
 # (33 MP) pass; decoding one takes about 150 MB (3 bytes a pixel), scoring it a few times that.
 DEFAULT_MAX_MEGAPIXELS = 50.0
+# The lowest limit the flags accept: 100x100 pixels.
+MAX_MEGAPIXELS_FLOOR = 0.01
 MAX_MEGAPIXELS_HELP = ("Refuse an image or video frame of more megapixels than this, read from the file's header "
                        "before decoding (a small file can declare a huge image: a decompression bomb).")
 
@@ -29,9 +31,9 @@ def check_pixels(path, width, height, max_megapixels):
     """Raises :class:`MediaError` naming ``path``, its size and the flag when it has too many pixels."""
     if width * height > max_megapixels * 1e6:
         raise MediaError(
-            f"{path}: {width}x{height} pixels ({width * height / 1e6:.1f} megapixels) is above the limit of "
-            f"{max_megapixels:g} megapixels (decoding it would take {width * height * 3 / 2**30:.1f} GiB); "
-            "raise --max_megapixels if you trust this file")
+            f"{path}: {width}x{height} pixels ({width * height / 1e6:.3g} megapixels) is above the limit of "
+            f"{max_megapixels:g} megapixels, checked before decoding; raise --max_megapixels if you trust this file "
+            "(decoding takes 3 bytes a pixel)")
 
 
 def probe(path):
