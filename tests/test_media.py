@@ -173,6 +173,14 @@ def test_predict_scores_a_gif_in_a_folder_as_it_does_one_named_directly(folder, 
     assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(in_folder, direct))
 
 
+def test_with_sequences_a_folders_own_images_are_one_sequence_and_nothing_else_is_lost(folder):
+    cv2.imwrite(str(folder / "photo2.jpg"), data_media.frame(1))
+    items = expand_inputs([str(folder)], sequences=True)
+    assert [(item.name, item.kind) for item in items] == [
+        ("clips", "frames"), (os.path.join("clips", "anim.gif"), "video"), (os.path.join("clips", "clip.mp4"), "video")]
+    assert [i for i, _ in read_frames(items[0], 4)] == [0, 1]
+
+
 def test_a_file_named_directly_is_always_tried(folder):
     [item] = expand_inputs([str(folder / "phone.3gp")])
     assert item.kind == "video" and [i for i, _ in read_frames(item, 4)] == [0, 1, 2]
