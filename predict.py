@@ -16,6 +16,7 @@ import os
 from absl import app, flags
 
 from pel_keras import cli
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP
 from pel_keras.data.faces import DETECTORS
 from pel_keras.evaluation.predictors import ModelError
 from pel_keras.prediction.predict import PredictConfig, predict
@@ -36,6 +37,8 @@ flags.DEFINE_integer("batch_size", 32, "Face crops per model call.", lower_bound
 flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose input size is dynamic.",
                      lower_bound=1)
 flags.DEFINE_bool("sequences", False, "A folder of images is one video (its frames), not a set of images.")
+flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP,
+                   lower_bound=MAX_MEGAPIXELS_FLOOR)
 flags.mark_flag_as_required("model")
 
 
@@ -47,7 +50,8 @@ def main(argv):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
         config = PredictConfig(frames=FLAGS.frames, threshold=FLAGS.threshold, detector=FLAGS.detector,
-                               margin=FLAGS.margin, heatmap_dir=FLAGS.heatmap, sequences=FLAGS.sequences)
+                               margin=FLAGS.margin, heatmap_dir=FLAGS.heatmap, sequences=FLAGS.sequences,
+                               max_megapixels=FLAGS.max_megapixels)
         scorer = Scorer(FLAGS.model, heatmaps=FLAGS.heatmap is not None, batch_size=FLAGS.batch_size,
                         image_size=FLAGS.image_size)
     except (ModelError, FileNotFoundError, ValueError) as error:

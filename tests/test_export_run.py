@@ -19,6 +19,7 @@ from ai_edge_litert.interpreter import Interpreter
 from skimage import data
 
 import data_media
+import peak_memory
 import pel_keras
 from export_helpers import SIZE, face_crops, make_run
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
@@ -219,3 +220,17 @@ def test_edge_predictor_exits_1_when_no_face_is_found(run, tmp_path):
     cv2.imwrite(empty, data_media.frame(0, with_face=False))
     result = _run(["export/edge_predict.py", f"--model={run.out}/pel_int8.tflite", empty])
     assert result.returncode == 1 and "no face found" in result.stdout
+
+
+def test_edge_predictor_refuses_a_decompression_bomb_from_its_header(run, tmp_path):
+    bomb = data_media.write_png_bomb(str(tmp_path / "bomb.png"))
+    photo = str(tmp_path / "astronaut.png")
+    cv2.imwrite(photo, cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    env = dict(os.environ, PYTHONPATH=_poisoned_path(str(tmp_path / "blocked")))
+    done, peak = peak_memory.run_script("export/edge_predict.py", [f"--model={run.out}/pel_fp32.tflite", bomb, photo],
+                                        cwd=REPO, env=env)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert (f"edge_predict.py: {bomb}: 20000x20000 pixels (400 megapixels) is above the limit of 50 megapixels"
+            in done.stderr) and "raise --max_megapixels" in done.stderr
+    assert f"{photo}  overall fake probability" in done.stdout
+    assert peak < 600, peak  # 2345 MB before the header check, with a 2 KB .tflite (73 MB for a photo)

@@ -14,6 +14,7 @@ import cv2
 import pytest
 
 import data_layouts
+import data_media
 from pel_keras.data.manifest import COLUMNS, read_manifest
 from pel_keras.data.prepare import PrepareConfig, prepare
 
@@ -123,6 +124,27 @@ def test_bad_files_are_logged_skipped_and_counted_by_the_script(tmp_path, clips)
     rows = read_manifest(tmp_path / "out" / "mine" / "manifest.csv")
     assert sorted({(r["video"], r["label"], r["split"]) for r in rows}) == [("fake/good.mp4", 1, "test"), ("real/good.mp4", 0, "test")]
     assert len(rows) == 6
+
+
+def test_a_bomb_is_refused_a_gif_prepared_and_the_limit_is_the_flags(tmp_path):
+    raw = tmp_path / "mine"
+    data_media.write_video(str(raw / "real" / "clip.mp4"), 3, size=(192, 144))  # 0.028 megapixels
+    (raw / "fake").mkdir()
+    assert cv2.imwritemulti(str(raw / "fake" / "clip.gif"), [data_media.frame(i, (160, 120)) for i in range(3)])
+    data_media.write_png_bomb(str(raw / "fake" / "bomb.png"))
+    (raw / "fake" / "notes.txt").write_text("not media")
+    result = subprocess.run(
+        [sys.executable, "prepare.py", "--dataset=folder", f"--input={raw}", f"--output={tmp_path / 'out'}",
+         "--frames=3", "--size=64", "--workers=1", "--max_megapixels=0.025"], cwd=REPO, capture_output=True, text=True,
+    )
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "notes.txt: skipped: not a media file (extension .txt)" in result.stderr
+    failures = {r["video"]: r["reason"] for r in read_csv(tmp_path / "out" / "mine" / "failures.csv")}
+    assert set(failures) == {"fake/bomb.png", "real/clip.mp4"}
+    assert "bomb.png: 20000x20000 pixels (400 megapixels) is above the limit of 0.025 megapixels" in failures["fake/bomb.png"]
+    assert "clip.mp4: 192x144 pixels" in failures["real/clip.mp4"] and "--max_megapixels" in failures["real/clip.mp4"]
+    rows = read_manifest(tmp_path / "out" / "mine" / "manifest.csv")
+    assert {(r["video"], r["frame"]) for r in rows} == {("fake/clip.gif", i) for i in range(3)}
 
 
 def test_frames_and_videos_without_faces_are_counted_and_reported(tmp_path, clips):

@@ -27,6 +27,7 @@ import tqdm
 from pel_keras.data import manifest, output_folder
 from pel_keras.data.datasets import FFPP_METHODS, dataset_tag, read_dataset
 from pel_keras.data.datasets.records import read_json, stable_fraction
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.video import MediaError, sample_frames
 from pel_keras.files.atomic import atomic_write, fsync_path, reporting_a_full_disk
@@ -51,6 +52,7 @@ class PrepareConfig:
             WildDeepfake, whose images are face crops already; ``yunet`` otherwise).
         workers: processes (0 = one per CPU core); shard: ``(k, n)``, part ``k`` (1-based) of ``n``.
         val_fraction: share of training sources carved into val (DFDC, WildDeepfake).
+        max_megapixels: a video or image whose frames are larger is refused before decoding (an error).
     """
 
     dataset: str
@@ -65,6 +67,7 @@ class PrepareConfig:
     workers: int = 0
     shard: tuple = (1, 1)
     val_fraction: float = 0.1
+    max_megapixels: float = DEFAULT_MAX_MEGAPIXELS
 
     def __post_init__(self):
         k, n = self.shard
@@ -134,7 +137,7 @@ def crop_video(record, config, detector, staging):
         to the disk, or None when there is no crop.
     """
     try:
-        frames = sample_frames(record.path, config.frames)
+        frames = sample_frames(record.path, config.frames, config.max_megapixels)
     except (MediaError, cv2.error, OSError) as error:  # whatever reason the reader gives goes to failures.csv
         return {"status": "error", "reason": str(error), "frames": 0, "rows": []}, None
     folder = os.path.join(staging, record.video)

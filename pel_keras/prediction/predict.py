@@ -13,6 +13,7 @@ import os
 import cv2
 import numpy as np
 
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.video import MediaError
 from pel_keras.prediction.heatmaps import draw_heatmap, write_image
@@ -31,6 +32,7 @@ class PredictConfig:
         margin: crop side over the detected box's longer side (as in ``prepare.py``).
         heatmap_dir: where frames with heatmaps go (``<dir>/<input name>/<frame>.png``); None for none.
         sequences: a folder of images is one frame sequence, not a set of images.
+        max_megapixels: an image or video frame above it is refused before decoding.
     """
 
     frames: int = 32
@@ -39,6 +41,7 @@ class PredictConfig:
     margin: float = 1.3
     heatmap_dir: str | None = None
     sequences: bool = False
+    max_megapixels: float = DEFAULT_MAX_MEGAPIXELS
 
     def __post_init__(self):
         if self.frames < 1:
@@ -78,7 +81,7 @@ def _heatmap(item, detection, maps, probabilities, config):
 def predict_input(item, scorer, detector, config):
     """The :class:`InputResult` of one :class:`~pel_keras.prediction.inputs.MediaInput`."""
     try:
-        frames = read_frames(item, config.frames)
+        frames = read_frames(item, config.frames, config.max_megapixels)
     except (MediaError, cv2.error) as error:
         return InputResult(item.path, item.kind, ERROR, str(error), threshold=config.threshold)
     detections, crops = _detect_and_crop(frames, detector, scorer.image_size, config.margin)

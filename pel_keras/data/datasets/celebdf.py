@@ -7,7 +7,7 @@ import logging
 import os
 
 from pel_keras.data.datasets.records import FAKE, REAL, Record, list_files, read_text, require, stem
-from pel_keras.data.video import is_video
+from pel_keras.data.media import is_video
 
 FOLDERS = {"Celeb-real": REAL, "YouTube-real": REAL, "Celeb-synthesis": FAKE}
 TEST_LIST = "List_of_testing_videos.txt"
