@@ -39,8 +39,8 @@ def _changed(folder, before):
     return False
 
 
-def kill_while_writing(code, folder, timeout=300):
-    """Runs ``code`` (Python) from the repository root and kills it once it writes in ``folder``.
+def kill_while_writing(args, folder, timeout=300):
+    """Runs ``python *args`` from the repository root and kills it once it writes in ``folder``.
 
     Returns:
         The seconds the writer ran.
@@ -51,7 +51,7 @@ def kill_while_writing(code, folder, timeout=300):
     before = {os.path.join(root, name): os.stat(os.path.join(root, name))
               for root, _, names in os.walk(folder) for name in names}
     start = time.monotonic()
-    child = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, start_new_session=True,
+    child = subprocess.Popen([sys.executable, *args], cwd=REPO, start_new_session=True,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         while not _changed(folder, before):

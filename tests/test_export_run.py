@@ -4,6 +4,7 @@ predictor with TensorFlow unimportable."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -21,6 +22,7 @@ from skimage import data
 import data_media
 import pel_keras
 from export_helpers import SIZE, face_crops, make_run
+from killed_writer import kill_while_writing, snapshot
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.video import sample_frames
 
@@ -219,3 +221,32 @@ def test_edge_predictor_exits_1_when_no_face_is_found(run, tmp_path):
     cv2.imwrite(empty, data_media.frame(0, with_face=False))
     result = _run(["export/edge_predict.py", f"--model={run.out}/pel_int8.tflite", empty])
     assert result.returncode == 1 and "no face found" in result.stdout
+
+
+def _face_photo(folder):
+    path = os.path.join(folder, "astronaut.png")
+    cv2.imwrite(path, cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    return path
+
+
+@pytest.mark.parametrize("model", ["../best.keras", "saved_model", *TFLITES, "pel.onnx"])
+def test_every_exported_format_goes_through_predict_json(run, model, tmp_path):
+    photo, output = _face_photo(str(tmp_path)), str(tmp_path / "results.json")
+    result = _run(["predict.py", photo, f"--model={os.path.join(run.out, model)}", f"--json={output}"])
+    assert result.returncode == 0, result.stderr[-3000:]
+    with open(output) as f:
+        document = json.load(f)
+    assert document["image_size"] == SIZE and document["model"].endswith(model.lstrip("./"))
+    [scored] = document["inputs"]
+    assert scored["status"] == "ok" and 0 <= scored["score"] <= 1 and scored["verdict"] in ("real", "fake")
+
+
+def test_an_export_killed_mid_way_leaves_the_previous_export_whole(run):
+    before = snapshot(run.out)
+    kill_while_writing(["export/export.py", f"--workdir={run.workdir}", "--calibration_images=16",
+                        "--parity_images=8"], run.out)
+    leftovers = [os.path.join(run.out, name) for name in os.listdir(run.out) if name.startswith(".")]
+    assert leftovers and all(".pel-tmp" in name for name in leftovers)  # the killed writer's temporaries
+    for path in leftovers:
+        shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+    assert snapshot(run.out) == before

@@ -78,7 +78,7 @@ def test_a_score_csv_writer_killed_mid_way_leaves_the_previous_file(tmp_path):
             "scores = FrameScores(np.char.add(videos, '.png'), videos, (np.arange(n) // 10 % 2).astype(np.float32), "
             "np.random.default_rng(0).random(n, dtype=np.float32))\n"
             f"write_score_csvs(scores, {stem!r})\n")
-    kill_while_writing(code, str(tmp_path))
+    kill_while_writing(["-c", code], str(tmp_path))
     assert [open(path, "rb").read() for path in previous] == contents
     visible = sorted(name for name in os.listdir(tmp_path) if not name.startswith("."))
     assert visible == ["intra_ffpp_c40_frames.csv", "intra_ffpp_c40_videos.csv"]
