@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from pel_keras.files.readable import check_keras_file, check_readable
+
 
 class ModelError(ValueError):
     """A model file or folder that cannot serve as a predictor; the message names it."""
@@ -168,27 +170,47 @@ _LOADERS = {".keras": _load_keras, ".tflite": _load_tflite, ".onnx": _load_onnx}
 _THREADED = (_load_tflite, _load_onnx)  # TensorFlow's threads are process-wide (tf.config.threading)
 
 
+def _loader(path):
+    """The loader of the model at `path`, once the path is known to be readable as that kind of model."""
+    check_readable(path, kind=None)
+    extension = os.path.splitext(path)[1].lower()
+    if os.path.isdir(path):
+        if extension in _LOADERS:
+            raise ModelError(f"{path} is a folder, not a {extension} file")
+        try:
+            check_readable(os.path.join(path, "saved_model.pb"))
+        except FileNotFoundError:
+            raise ModelError(f"{path} is a folder without saved_model.pb, so not a SavedModel") from None
+        return _load_saved_model
+    loader = _LOADERS.get(extension)
+    if loader is None:
+        raise ModelError(f"{path}: unknown model type; expected .keras, .tflite, .onnx or a SavedModel folder")
+    if loader is _load_keras:
+        check_keras_file(path)
+    return loader
+
+
 def load_predictor(path, num_threads=None):
     """Loads `path` (`.keras`, SavedModel folder, `.tflite` or `.onnx`) as a `Predictor`.
 
-    `num_threads` sets the threads of LiteRT (default 1) and onnxruntime (default one per core); TensorFlow
-    and Keras take theirs from `tf.config.threading`, set once per process.
+    Args:
+        path: the model file or folder.
+        num_threads: the threads of LiteRT (default 1) and onnxruntime (default one per core); TensorFlow and
+            Keras take theirs from `tf.config.threading`, set once per process.
 
     Raises:
-        FileNotFoundError: `path` does not exist.
-        ModelError: unknown type, a folder that is not a SavedModel, or a file its runtime cannot load.
+        FileNotFoundError: nothing at `path` (or a symbolic link to nothing); the message says which.
+        ModelError: unknown type, a folder that is not a SavedModel, a path that cannot be read (permission,
+            symbolic link loop, a folder where a file is expected), a truncated or foreign `.keras`, or a file
+            its runtime cannot load; the message names the path and the reason.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"model not found: {path}")
-    if os.path.isdir(path):
-        if not os.path.isfile(os.path.join(path, "saved_model.pb")):
-            raise ModelError(f"{path} is a folder without saved_model.pb, so not a SavedModel")
-        loader = _load_saved_model
-    else:
-        loader = _LOADERS.get(os.path.splitext(path)[1].lower())
-        if loader is None:
-            raise ModelError(f"{path}: unknown model type; expected .keras, .tflite, .onnx or a SavedModel folder")
+    try:
+        loader = _loader(path)
+    except (FileNotFoundError, ModelError):
+        raise
+    except (OSError, ValueError) as error:  # the path's true reason, named: a ModelError for the callers
+        raise ModelError(str(error)) from None
     try:
         run, input_shape = loader(path, num_threads) if loader in _THREADED else loader(path)
     except ModelError:
