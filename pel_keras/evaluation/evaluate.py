@@ -126,7 +126,7 @@ def plan_evaluation(config):
     test_sets = {mode: _test_sets(config, run, data_dir, mode) for mode in config.modes}
     if not any(isinstance(s, TestSet) for sets in test_sets.values() for s in sets):
         return Plan(config, run, test_sets, None, run.image_size)
-    predictor = load_predictor(config.model_path)
+    predictor = load_predictor(config.model_path, trusted=config.trust_model)
     return Plan(config, run, test_sets, predictor, predictor.input_shape[0] or run.image_size)
 
 

@@ -104,7 +104,7 @@ def parity_set(source, count, seed=0):
 
 def _predictors(source, paths):
     """``{name: Predictor}`` of the written files, plus the saved model itself when it was rebuilt in float32."""
-    predictors = {name: load_predictor(path) for name, path in paths.items()}
+    predictors = {name: load_predictor(path, trusted=True) for name, path in paths.items()}  # written here
     if source.saved_policy:
         predictors[f"keras_{source.saved_policy}"] = keras_predictor(source.original, source.model_path)
     return predictors
