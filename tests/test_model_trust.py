@@ -108,6 +108,15 @@ def test_a_tflite_with_flex_operators_is_refused_unless_trusted(flex_tflite):
     assert not os.path.exists(target)
 
 
+def test_the_edge_predictor_refuses_it_naming_the_flag(flex_tflite, tmp_path):
+    path, target = flex_tflite
+    crop = str(tmp_path / "face.png")
+    cv2.imwrite(crop, evaluation_runs.face_crop(0, 0, 0)[..., ::-1])
+    refused = _run(["export/edge_predict.py", f"--model={path}", "--detector=none", crop])
+    assert refused.returncode == 2 and "FlexWriteFile" in refused.stderr and "--trust_model" in refused.stderr
+    assert not os.path.exists(target)
+
+
 def _onnx(folder, name, node, initializers=(), domains=()):
     graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])], list(initializers))
