@@ -101,6 +101,15 @@ def test_report_parity_holds_on_real_faces_and_measures_the_quantized_files(run)
     bfloat16 = parity["files"]["keras_mixed_bfloat16"]  # the model as trained, against its float32 rebuild
     for row in (fp16, int8, bfloat16):
         assert row["tolerance"] is None and row["within_tolerance"] is None and row["auc"] == 1.0
+    # The quantized files meet their criterion: the ranking, the AUC and every verdict kept (the PEL features
+    # behind the probe move by less than int8's rounding changes the order of faces).
+    for row in (fp16, int8):
+        quantized = row["quantized"]
+        assert row["passed"] and quantized["passed"] and quantized["failures"] == [], quantized
+        assert quantized["rank_correlation"] >= 0.95 and quantized["verdict_flips"] == 0
+        assert quantized["auc_drop"] == 0 and quantized["criterion"]["min_rank_correlation"] == 0.95
+    assert bfloat16["quantized"] is None and bfloat16["passed"] is None  # the model as trained: measured
+    assert "criterion met" in run.stdout
     # Bounds: the class means sit 6 logits apart (export_helpers.fit_classifier). fp16 weights keep 11
     # significant bits and move no probability by more than a few 1e-3. int8 activations (8 bits) and
     # bfloat16 (8 significant bits, every activation rounded) moved it by at most 0.11 and 0.05 over 7
