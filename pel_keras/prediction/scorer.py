@@ -1,9 +1,9 @@
 """The model behind ``predict.py``: face crops in, fake probabilities (and, for heatmaps, CAMs) out.
 
-Scores come from :func:`pel_keras.evaluation.predictors.load_predictor`, so a ``.keras`` model, a SavedModel,
-a ``.tflite`` or an ``.onnx`` file all work. Heatmaps need the ``.keras`` model: the class activation map
-(Fig. 2, Zhou et al. 2016) reads each stream's last features inside the graph; then one forward pass gives
-both the probability and the maps.
+Scores come from :func:`pel_keras.evaluation.predictors.load_predictor`, so a ``.keras`` model, a SavedModel
+(only when trusted: it runs its own graph), a ``.tflite`` or an ``.onnx`` file all work. Heatmaps need the
+``.keras`` model: the class activation map (Fig. 2, Zhou et al. 2016) reads each stream's last features
+inside the graph; then one forward pass gives both the probability and the maps.
 """
 
 import numpy as np
