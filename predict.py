@@ -25,6 +25,9 @@ from pel_keras.prediction.scorer import Scorer
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "RUN/best.keras, a SavedModel folder, a .tflite or an .onnx file.")
+flags.DEFINE_bool("trust_model", False, "Also load a model that runs code of its own: a SavedModel folder (its "
+                  "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
+                  "files from a source you trust.")
 flags.DEFINE_integer("frames", 32, "Frames sampled per video (or frame folder) at equal intervals.", lower_bound=1)
 flags.DEFINE_float("threshold", 0.5, "A score above this is called fake.", lower_bound=0, upper_bound=1)
 flags.DEFINE_string("json", None, "Write the results, frame by frame, to this JSON file.")
@@ -53,7 +56,7 @@ def main(argv):
                                margin=FLAGS.margin, heatmap_dir=FLAGS.heatmap, sequences=FLAGS.sequences,
                                max_megapixels=FLAGS.max_megapixels)
         scorer = Scorer(FLAGS.model, heatmaps=FLAGS.heatmap is not None, batch_size=FLAGS.batch_size,
-                        image_size=FLAGS.image_size)
+                        image_size=FLAGS.image_size, trusted=FLAGS.trust_model)
     except (ModelError, FileNotFoundError, ValueError) as error:
         return cli.fail(error)
     results = predict(inputs, scorer, config, on_result=lambda result: print("\n".join(lines(result)), flush=True))

@@ -4,8 +4,10 @@
     python export/edge_predict.py --model=pel_fp32.tflite --frames=32 --threads=4 --json clip.mp4
 
 Needs only numpy, OpenCV, yuface (the face detector) and ai-edge-litert, plus pel_keras/data/{faces,media,
-image_header,decoding,video}.py, pel_keras/export/{contract,edge}.py and pel_keras/evaluation/predictors.py:
-copy those to the device. Prints one line per sampled frame (frame index, face box, fake probability) and the
+image_header,decoding,video}.py, pel_keras/export/{contract,edge}.py, pel_keras/evaluation/{predictors,
+tflite_ops}.py and pel_keras/files/readable.py: copy those to the device. A .tflite with custom or Flex
+operators (code from outside LiteRT's builtin kernels) is refused unless --trust_model is given. Prints one
+line per sampled frame (frame index, face box, fake probability) and the
 overall probability (mean over frames with a face) per input; exit status 1 when an input has no face or
 cannot be read. Flags are parsed with argparse, not absl, to keep the dependencies to these.
 """
@@ -45,6 +47,8 @@ def parse_args(argv):
     parser.add_argument("--json", action="store_true", help="print one JSON object per input instead of text")
     parser.add_argument("--max_megapixels", type=_at_least(MAX_MEGAPIXELS_FLOOR, float),
                         default=DEFAULT_MAX_MEGAPIXELS, help=MAX_MEGAPIXELS_HELP)
+    parser.add_argument("--trust_model", action="store_true",
+                        help="also load a .tflite with custom or Flex operators (only from a source you trust)")
     return parser.parse_args(argv)
 
 
@@ -71,7 +75,7 @@ def main(argv=None):
     if not args.model.endswith(".tflite"):
         return _fail(f"--model must be a .tflite file, got {args.model}")
     try:
-        predictor = load_predictor(args.model, num_threads=args.threads)
+        predictor = load_predictor(args.model, num_threads=args.threads, trusted=args.trust_model)
     except (FileNotFoundError, ModelError) as error:
         return _fail(error)
     detector = make_detector(args.detector)

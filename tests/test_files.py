@@ -132,3 +132,46 @@ def test_a_lock_is_taken_on_a_full_disk():
             with pytest.raises(FolderLockedError, match="names none yet"):
                 with folder_lock(folder):
                     pass
+
+
+def _write_folder(folder, files):
+    os.makedirs(folder)
+    for name, text in files.items():
+        with open(os.path.join(folder, name), "w") as f:
+            f.write(text)
+
+
+def _folder(folder):
+    return {name: open(os.path.join(folder, name)).read() for name in sorted(os.listdir(folder))}
+
+
+def test_a_folder_replaces_a_folder_whole(tmp_path):
+    target = str(tmp_path / "saved_model")
+    _write_folder(target, {"saved_model.pb": "old", "stale.txt": "from the old export"})
+    with atomic_output(target) as temporary:
+        _write_folder(temporary, {"saved_model.pb": "new"})
+        assert _folder(target) == {"saved_model.pb": "old", "stale.txt": "from the old export"}
+    assert _folder(target) == {"saved_model.pb": "new"}
+    assert os.listdir(tmp_path) == ["saved_model"]
+
+
+def test_a_failing_folder_writer_leaves_the_old_folder(tmp_path):
+    target = str(tmp_path / "saved_model")
+    _write_folder(target, {"saved_model.pb": "old"})
+    with pytest.raises(RuntimeError):
+        with atomic_output(target) as temporary:
+            _write_folder(temporary, {"saved_model.pb": "half"})
+            raise RuntimeError("converter died")
+    assert _folder(target) == {"saved_model.pb": "old"}
+    assert os.listdir(tmp_path) == ["saved_model"]
+
+
+def test_where_no_one_step_exchange_exists_three_renames_swap_the_folders(tmp_path):
+    from pel_keras.files.atomic import _swap_by_renames  # the fallback of systems without renameat2
+
+    first, second = str(tmp_path / "new"), str(tmp_path / "old")
+    _write_folder(first, {"a": "new"})
+    _write_folder(second, {"a": "old"})
+    _swap_by_renames(first, second)
+    assert (_folder(first), _folder(second)) == ({"a": "old"}, {"a": "new"})
+    assert sorted(os.listdir(tmp_path)) == ["new", "old"]
