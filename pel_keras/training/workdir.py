@@ -1,7 +1,7 @@
-"""The run folder's files besides checkpoints: settings, models, per-epoch metrics.
+"""The run folder's files besides checkpoints: settings, models, per-epoch metrics, and its lock.
 
 Files are replaced through a temporary name and a rename, so a run killed at any moment leaves either the
-old or the new version of each, never half a file.
+old or the new version of each, never half a file. One run at a time writes a folder (:func:`lock`).
 """
 
 import dataclasses
@@ -9,11 +9,24 @@ import json
 import os
 
 from pel_keras.files.atomic import atomic_write
+from pel_keras.files.locks import LOCK_FILE, folder_lock
 from pel_keras.training.config import RESUMABLE_CHANGES, TrainConfig
 
 CONFIG, FLAGS, ENVIRONMENT = "config.json", "flags.txt", "environment.json"
 BEST, BEST_INFO, LAST = "best.keras", "best.json", "last.keras"
 METRICS, RUN_MANIFEST, LOGS = "metrics.jsonl", "manifest.csv", "logs"
+
+
+def lock(workdir, chief, task):
+    """Holds the run folder for this process (a ``with`` block), refusing a second run of it at once.
+
+    The chief holds ``RUN/.pel-lock``, every other worker of a cluster ``RUN/.pel-lock-<task>``, so the
+    processes of one run do not refuse each other, while any process of a second run meets its twin.
+
+    Raises:
+        FolderLockedError: another live process holds it; the message names that process.
+    """
+    return folder_lock(workdir, LOCK_FILE if chief else f"{LOCK_FILE}-{task}")
 
 
 def check_resumable(config):
