@@ -1,5 +1,6 @@
-"""train.py and its run folder: one writer at a time, whatever stopped the one before (PEL's RGB stream on
-B0 at 32 px, a few steps, each run a process of its own)."""
+"""train.py and its run folder: one writer at a time, whatever stopped the one before, and a full disk that
+stops a run with one line and keeps its finished work (PEL's RGB stream on B0 at 32 px, a few steps, each
+run a process of its own)."""
 
 import json
 import os
@@ -8,7 +9,10 @@ import subprocess
 import sys
 import time
 
+import keras
 import pytest
+import tensorflow as tf
+from full_disk import fill, tiny_filesystem
 
 from training_data import write_dataset
 
@@ -66,3 +70,36 @@ def test_a_second_run_in_the_folder_is_refused_and_a_killed_one_resumes(tmp_path
     assert "Resuming from" in third.stdout
     records = [json.loads(line) for line in open(workdir / "metrics.jsonl")]
     assert [(r["epoch"], r["step"]) for r in records] == [(e + 1, (e + 1) * STEPS) for e in range(EPOCHS)]
+
+
+@pytest.mark.slow
+def test_a_full_disk_stops_the_run_with_one_line_and_keeps_its_finished_work(tmp_path):
+    data_dir = tmp_path / "data"
+    write_dataset(str(data_dir), size=32)
+    with tiny_filesystem(kilobytes=200_000) as disk:  # two checkpoints (48 MB each) and two models (17 MB)
+        workdir = os.path.join(disk, "run")
+        command = train_command(data_dir, workdir, "--keep_checkpoints=1")
+        run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for(os.path.join(workdir, "checkpoints", f"ckpt-{STEPS}.index"), run)  # epoch 1 done and saved
+        os.kill(run.pid, signal.SIGSTOP)
+        filler = fill(disk)
+        os.kill(run.pid, signal.SIGCONT)
+        stdout, stderr = run.communicate(timeout=600)
+        assert run.returncode == 1, stderr[-3000:]
+        message = stderr.strip().splitlines()[-1]
+        assert message.startswith(f"train.py: no space left on the device holding {workdir}"), stderr[-3000:]
+        assert "run the same command again" in message and "Traceback" not in stderr
+        leftovers = [os.path.join(parent, name) for parent, folders, names in os.walk(workdir)
+                     for name in names + folders if "tmp" in name or name.endswith("_temp")]
+        assert leftovers == []
+        latest = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
+        assert latest.endswith(f"ckpt-{STEPS}")
+        reader = tf.train.load_checkpoint(latest)
+        for key in reader.get_variable_to_shape_map():
+            reader.get_tensor(key)
+        assert keras.saving.load_model(os.path.join(workdir, "best.keras")).count_params() > 0
+
+        os.remove(filler)  # space again: the same command goes on from the kept checkpoint
+        resumed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        assert f"Resuming from {latest}: step {STEPS}, 1 epochs done." in resumed.stdout

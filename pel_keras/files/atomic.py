@@ -40,12 +40,32 @@ def fsync_path(path):
         os.close(fd)
 
 
+def is_disk_full(error):
+    """Whether ``error`` reports a full disk: ``ENOSPC`` as an OSError, or as TensorFlow reports it (a
+    ``ResourceExhaustedError`` carrying the system's message, from checkpoints and summary writers)."""
+    return getattr(error, "errno", None) == errno.ENOSPC or os.strerror(errno.ENOSPC) in str(error)
+
+
+@contextlib.contextmanager
+def reporting_full_disk(folder):
+    """Turns a full disk met inside the block into a :class:`DiskFullError` naming ``folder``."""
+    try:
+        yield
+    except DiskFullError:
+        raise
+    except Exception as error:
+        if is_disk_full(error):
+            raise DiskFullError(folder) from error
+        raise
+
+
 @contextlib.contextmanager
 def atomic_output(path, durable=False):
     """Yields a temporary path to write ``path`` through; renames it over ``path`` when the block succeeds.
 
     The temporary path keeps the extension of ``path`` (``model.save`` wants ``.keras``, ``cv2.imwrite``
-    reads the format from it). On any exception it is removed and ``path`` is left as it was.
+    reads the format from it). On any exception it is removed and ``path`` is left as it was; a full disk
+    is raised as a :class:`DiskFullError` naming the folder.
 
     Args:
         path: the file to write.
@@ -55,19 +75,15 @@ def atomic_output(path, durable=False):
     os.makedirs(folder, exist_ok=True)
     temporary = temporary_name(path)
     try:
-        yield temporary
-        if durable:
-            fsync_path(temporary)
-        os.replace(temporary, path)
-        if durable:
-            fsync_path(folder)
-    except OSError as error:
-        _remove(temporary)
-        if error.errno == errno.ENOSPC and not isinstance(error, DiskFullError):
-            raise DiskFullError(folder) from error
-        raise
+        with reporting_full_disk(folder):
+            yield temporary
+            if durable:
+                fsync_path(temporary)
+            os.replace(temporary, path)
+            if durable:
+                fsync_path(folder)
     except BaseException:
-        _remove(temporary)
+        remove_path(temporary)
         raise
 
 
@@ -79,7 +95,8 @@ def atomic_write(path, content, durable=False):
             f.write(content)
 
 
-def _remove(path):
+def remove_path(path):
+    """Removes a file or a folder with all it holds; nothing when it does not exist."""
     with contextlib.suppress(FileNotFoundError):
         if os.path.isdir(path):
             shutil.rmtree(path)

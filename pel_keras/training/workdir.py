@@ -4,11 +4,13 @@ Files are replaced through a temporary name and a rename, so a run killed at any
 old or the new version of each, never half a file. One run at a time writes a folder (:func:`lock`).
 """
 
+import contextlib
 import dataclasses
+import glob
 import json
 import os
 
-from pel_keras.files.atomic import atomic_write
+from pel_keras.files.atomic import TEMPORARY_SUFFIX, atomic_output, atomic_write, remove_path
 from pel_keras.files.locks import LOCK_FILE, folder_lock
 from pel_keras.training.config import RESUMABLE_CHANGES, TrainConfig
 
@@ -17,16 +19,22 @@ BEST, BEST_INFO, LAST = "best.keras", "best.json", "last.keras"
 METRICS, RUN_MANIFEST, LOGS = "metrics.jsonl", "manifest.csv", "logs"
 
 
+@contextlib.contextmanager
 def lock(workdir, chief, task):
     """Holds the run folder for this process (a ``with`` block), refusing a second run of it at once.
 
     The chief holds ``RUN/.pel-lock``, every other worker of a cluster ``RUN/.pel-lock-<task>``, so the
-    processes of one run do not refuse each other, while any process of a second run meets its twin.
+    processes of one run do not refuse each other, while any process of a second run meets its twin. Once
+    it holds the folder, the chief removes the temporary files a killed run left in it.
 
     Raises:
         FolderLockedError: another live process holds it; the message names that process.
     """
-    return folder_lock(workdir, LOCK_FILE if chief else f"{LOCK_FILE}-{task}")
+    with folder_lock(workdir, LOCK_FILE if chief else f"{LOCK_FILE}-{task}"):
+        if chief:
+            for path in glob.glob(os.path.join(glob.escape(workdir), f".*{TEMPORARY_SUFFIX}*")):
+                remove_path(path)
+        yield
 
 
 def check_resumable(config):
@@ -58,10 +66,13 @@ def write_settings(config, environment):
 
 
 def save_model(model, path):
-    """``model.save(path)`` through a temporary ``.keras`` file and a rename."""
-    temporary = f"{path[:-len('.keras')]}.tmp-{os.getpid()}.keras"
-    model.save(temporary)
-    os.replace(temporary, path)
+    """``model.save(path)`` through :func:`~pel_keras.files.atomic.atomic_output`.
+
+    Raises:
+        DiskFullError: the disk is full; ``path`` is as it was and no temporary file is left.
+    """
+    with atomic_output(path) as temporary:
+        model.save(temporary)
 
 
 def read_metrics(workdir):
@@ -88,6 +99,8 @@ def read_best(workdir):
 
 
 def write_best(workdir, model, record):
-    """Saves ``model`` as ``best.keras``, then ``record`` as ``best.json``."""
-    save_model(model, os.path.join(workdir, BEST))
-    atomic_write(os.path.join(workdir, BEST_INFO), json.dumps(record, indent=2, sort_keys=True) + "\n")
+    """Saves ``model`` as ``best.keras`` and ``record`` as ``best.json``; when either cannot be written
+    (a full disk), neither changes: the model is renamed into place only after ``best.json`` is."""
+    with atomic_output(os.path.join(workdir, BEST)) as temporary:
+        model.save(temporary)
+        atomic_write(os.path.join(workdir, BEST_INFO), json.dumps(record, indent=2, sort_keys=True) + "\n")
