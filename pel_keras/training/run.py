@@ -7,7 +7,9 @@ import tensorflow as tf
 
 from pel_keras.training import workdir as files
 from pel_keras.training.checkpoints import Checkpointer
-from pel_keras.training.data import epoch_images, train_dataset_fn, val_dataset_fn, write_run_manifest
+from pel_keras.training.data import (
+    check_run_crops, epoch_images, train_dataset_fn, val_dataset_fn, write_run_manifest,
+)
 from pel_keras.training.loop import Trainer
 from pel_keras.training.model import build_training_model, precision_policy
 from pel_keras.training.optimizer import make_optimizer
@@ -30,7 +32,8 @@ def train(config, strategy=None):
 
     Raises:
         FolderLockedError: another process is training in ``--workdir`` (named in the message).
-        ValueError: a flag does not fit the data, the devices or the run already in ``--workdir``.
+        ValueError: a flag does not fit the data, the devices or the run already in ``--workdir``; or
+            crops of the data are missing or not whole (an UnreadableCropsError naming them).
         FileNotFoundError: ``--data_dir`` or the dataset's manifest is missing.
         FloatingPointError: the loss became NaN (the last good checkpoint is kept).
     """
@@ -40,6 +43,7 @@ def train(config, strategy=None):
         files.check_resumable(config)
         manifest = os.path.join(config.workdir, files.RUN_MANIFEST)
         rows = write_run_manifest(config, manifest)
+        check_run_crops(config, rows, files.crop_cache(config.workdir, is_chief(strategy), task_name(strategy)))
         steps_per_epoch = config.steps_per_epoch or max(1, epoch_images(config, rows["train"]) // config.batch_size)
         data_info = {"train_frames": len(rows["train"]), "val_frames": len(rows["val"]),
                      "val_videos": len({row["video"] for row in rows["val"]})}

@@ -10,6 +10,7 @@ import glob
 import json
 import os
 
+from pel_keras.data.crop_check import CACHE
 from pel_keras.files.atomic import TEMPORARY_SUFFIX, atomic_output, atomic_write, remove_path
 from pel_keras.files.locks import LOCK_FILE, folder_lock
 from pel_keras.training.config import RESUMABLE_CHANGES, TrainConfig
@@ -35,6 +36,11 @@ def lock(workdir, chief, task):
             for path in glob.glob(os.path.join(glob.escape(workdir), f".*{TEMPORARY_SUFFIX}*")):
                 remove_path(path)
         yield
+
+
+def crop_cache(workdir, chief, task):
+    """The cache of the crops this process found whole (each process of a cluster checks its own reads)."""
+    return os.path.join(workdir, CACHE if chief else CACHE.replace(".json", f"-{task}.json"))
 
 
 def check_resumable(config):
