@@ -47,7 +47,7 @@ def snapshot(folder):
 
 
 @pytest.mark.slow
-def test_a_second_run_in_the_folder_is_refused_and_a_killed_one_resumes(tmp_path):
+def test_a_second_run_in_the_folder_is_refused_a_killed_one_resumes_a_damaged_one_is_named(tmp_path):
     data_dir, workdir = tmp_path / "data", tmp_path / "run"
     write_dataset(str(data_dir), size=32)
     command = train_command(data_dir, workdir)
@@ -70,6 +70,13 @@ def test_a_second_run_in_the_folder_is_refused_and_a_killed_one_resumes(tmp_path
     assert "Resuming from" in third.stdout
     records = [json.loads(line) for line in open(workdir / "metrics.jsonl")]
     assert [(r["epoch"], r["step"]) for r in records] == [(e + 1, (e + 1) * STEPS) for e in range(EPOCHS)]
+
+    latest = tf.train.latest_checkpoint(str(workdir / "checkpoints"))
+    with open(f"{latest}.index", "w") as f:
+        f.write("not a checkpoint\n")
+    fourth = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert fourth.returncode == 2, fourth.stderr[-3000:]
+    assert f"train.py: --workdir: cannot resume from {latest} (" in fourth.stderr and "Traceback" not in fourth.stderr
 
 
 @pytest.mark.slow

@@ -1,6 +1,7 @@
-"""The run folder's writers on a real full disk (a tiny tmpfs): models, best.json, checkpoints, TensorBoard
-scalars. Each stops with a DiskFullError naming the folder, leaves no temporary file and keeps what was
-written before; the temporaries of a killed run are removed when the next one starts."""
+"""The run folder's files. Its writers on a real full disk (a tiny tmpfs): models, best.json, checkpoints,
+TensorBoard scalars; each stops with a DiskFullError naming the folder, leaves no temporary file and keeps
+what was written before; the temporaries of a killed run are removed when the next one starts. Its
+readers on a resume: a damaged checkpoint or run file is named with the reason, never silently skipped."""
 
 import os
 
@@ -10,6 +11,7 @@ import pytest
 from full_disk import fill, tiny_filesystem
 
 from pel_keras.files.atomic import DiskFullError
+from pel_keras.training import TrainConfig
 from pel_keras.training import workdir as files
 from pel_keras.training.checkpoints import Checkpointer
 from pel_keras.training.optimizer import make_optimizer
@@ -99,3 +101,49 @@ def test_the_temporaries_of_a_killed_run_are_removed_when_the_next_one_starts(tm
         checkpointer(str(tmp_path), small_model(0))
         assert sorted(os.listdir(tmp_path)) == [".pel-lock", files.BEST, "checkpoints"]
         assert os.listdir(tmp_path / "checkpoints") == []
+
+
+def saved_checkpoint(workdir):
+    saver = checkpointer(workdir, small_model(0))
+    saver.step.assign(1)
+    saver.save()
+    return os.path.join(workdir, "checkpoints")
+
+
+def cut(path):
+    os.truncate(path, os.path.getsize(path) // 2)
+
+
+DAMAGES = {  # what happens to the only checkpoint -> the reason given
+    "text-index": ("ckpt-1.index", lambda p: open(p, "w").write("not a checkpoint\n"), "too short to be an sstable"),
+    "cut-index": ("ckpt-1.index", cut, r"not an sstable \(bad magic number\)"),
+    "cut-data": ("ckpt-1.data-00000-of-00001", cut, r"a data file is shorter than its index says \(cut short\)"),
+    "no-data": ("ckpt-1.data-00000-of-00001", os.remove, "ckpt-1.data-00000-of-00001; No such file or directory"),
+    "no-index": ("ckpt-1.index", os.remove, "ckpt-1.index, named in .*checkpoint, is missing"),
+    "text-state": ("checkpoint", lambda p: open(p, "w").write("{{{\n"), "cannot read it as a checkpoint state"),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_a_damaged_checkpoint_is_named_with_its_reason_not_silently_started_over(tmp_path, damage):
+    name, spoil, reason = DAMAGES[damage]
+    folder = saved_checkpoint(str(tmp_path))
+    spoil(os.path.join(folder, name))
+    target = os.path.join(folder, "checkpoint" if name == "checkpoint" else "ckpt-1")
+    with pytest.raises(ValueError, match=f"^--workdir: cannot resume from {target}.*: .*{reason}.* train in a new"):
+        checkpointer(str(tmp_path), small_model(1)).restore()
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("config.json", "settings\n", "not the settings of a run"),
+    ("config.json", "[1, 2]\n", "not the settings of a run"),
+    ("metrics.jsonl", '{"epoch": 1}\n{"epoch": 2, "val_lo\n', "line 2: not JSON"),
+    ("best.json", "\xff\xfe\x00", "not JSON"),
+    ("best.json", "3\n", "a JSON int, not an object"),
+])
+def test_a_damaged_run_file_is_named_before_any_work(tmp_path, name, content, reason):
+    config = TrainConfig(workdir=str(tmp_path), weights="none", image_size=32)
+    files.write_settings(config, {})
+    (tmp_path / name).write_bytes(content.encode("latin-1"))
+    with pytest.raises(ValueError, match=f"^--workdir: cannot resume from {tmp_path / name}.*{reason}"):
+        files.check_resumable(config)

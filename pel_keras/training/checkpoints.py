@@ -15,9 +15,11 @@ import shutil
 import tensorflow as tf
 
 from pel_keras.files.atomic import remove_path, reporting_full_disk
+from pel_keras.training.workdir import damaged
 
 CHECKPOINTS = "checkpoints"
 NAME = "ckpt"  # CheckpointManager's file names: ckpt-<step>.index, ckpt-<step>.data-*
+STATE = "checkpoint"  # the manager's state file: the latest checkpoint and those kept
 
 
 class Checkpointer:
@@ -46,10 +48,28 @@ class Checkpointer:
                                                   checkpoint_name=NAME)
 
     def restore(self):
-        """Restores the latest checkpoint of the chief, if any; returns its path or None."""
-        path = tf.train.latest_checkpoint(self.directory)
-        if path:
+        """Restores the latest checkpoint of the chief, if any; returns its path or None.
+
+        Raises:
+            ValueError: the state file (``RUN/checkpoints/checkpoint``) cannot be read, or the checkpoint it
+                names is missing or damaged; the message names the file and why (the run does not start
+                over silently).
+        """
+        state_file = os.path.join(self.directory, STATE)
+        if not os.path.exists(state_file):
+            return None
+        state = tf.train.get_checkpoint_state(self.directory)
+        if state is None:
+            raise _damaged(state_file, "TensorFlow cannot read it as a checkpoint state")
+        path = state.model_checkpoint_path
+        if not os.path.exists(f"{path}.index"):
+            raise _damaged(path, f"{path}.index, named in {state_file}, is missing")
+        try:
             self.checkpoint.restore(path).assert_consumed()
+        except tf.errors.OpError as error:
+            raise _damaged(path, error.message.strip().splitlines()[0]) from error
+        except IndexError as error:  # TensorFlow's "Read less bytes than requested"
+            raise _damaged(path, "a data file is shorter than its index says (cut short)") from error
         return path
 
     def save(self):
@@ -72,10 +92,16 @@ class Checkpointer:
                 shutil.rmtree(self.manager.directory, ignore_errors=True)
 
 
+def _damaged(path, reason):
+    """:func:`~pel_keras.training.workdir.damaged`, naming the checkpoint's files that exist."""
+    files = ", ".join(sorted(os.path.basename(name) for name in glob.glob(glob.escape(path) + ".*")))
+    return damaged(f"{path} ({files})" if files else path, reason)
+
+
 def _temporaries(directory):
     """TensorFlow's temporary files of a save: ``ckpt-<n>_temp/`` folders, ``checkpoint.tmp<id>`` states."""
     folder = glob.escape(directory)
-    return glob.glob(os.path.join(folder, f"{NAME}-*_temp")) + glob.glob(os.path.join(folder, "checkpoint.tmp*"))
+    return glob.glob(os.path.join(folder, f"{NAME}-*_temp")) + glob.glob(os.path.join(folder, f"{STATE}.tmp*"))
 
 
 def _unlisted(directory, number):

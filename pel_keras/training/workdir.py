@@ -43,16 +43,28 @@ def crop_cache(workdir, chief, task):
     return os.path.join(workdir, CACHE if chief else CACHE.replace(".json", f"-{task}.json"))
 
 
+def damaged(path, reason):
+    """The ValueError for a run file that cannot be read back: its path, why, and what to do."""
+    return ValueError(f"--workdir: cannot resume from {path}: {reason}. The file is damaged: restore it from a "
+                      "copy, or train in a new --workdir.")
+
+
 def check_resumable(config):
-    """Raises a ValueError naming the flags that differ from the run already in ``--workdir``, if any.
+    """Raises a ValueError naming the flags that differ from the run already in ``--workdir``, if any, or
+    the run file (``config.json``, ``metrics.jsonl``, ``best.json``) that cannot be read back.
 
     Only :data:`RESUMABLE_CHANGES` (and ``workdir`` itself) may change between a run and its resumption.
     """
+    read_metrics(config.workdir)
+    read_best(config.workdir)
     path = os.path.join(config.workdir, CONFIG)
     if not os.path.isfile(path):
         return
-    with open(path) as f:
-        previous = TrainConfig.from_json(f.read())
+    try:
+        with open(path) as f:
+            previous = TrainConfig.from_json(f.read())
+    except (ValueError, TypeError) as error:  # not JSON, not an object, or not TrainConfig's fields
+        raise damaged(path, f"not the settings of a run ({error})") from error
     allowed = set(RESUMABLE_CHANGES) | {"workdir"}
     changed = [
         f"--{field.name}={getattr(config, field.name)!r} (the run has {getattr(previous, field.name)!r})"
@@ -86,8 +98,8 @@ def read_metrics(workdir):
     path = os.path.join(workdir, METRICS)
     if not os.path.isfile(path):
         return []
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    with open(path, "rb") as f:
+        return [_json_object(path, line, number) for number, line in enumerate(f, 1) if line.strip()]
 
 
 def write_metrics(workdir, records):
@@ -100,8 +112,20 @@ def read_best(workdir):
     path = os.path.join(workdir, BEST_INFO)
     if not os.path.isfile(path):
         return None
-    with open(path) as f:
-        return json.load(f)
+    with open(path, "rb") as f:
+        return _json_object(path, f.read())
+
+
+def _json_object(path, data, line=None):
+    """The JSON object in ``data`` (bytes of ``path``, or of its line ``line``); a ValueError naming them."""
+    where = f"{path}, line {line}" if line else path
+    try:
+        value = json.loads(data)
+    except ValueError as error:  # UnicodeDecodeError included
+        raise damaged(where, f"not JSON ({error})") from None
+    if not isinstance(value, dict):
+        raise damaged(where, f"a JSON {type(value).__name__}, not an object")
+    return value
 
 
 def write_best(workdir, model, record):
