@@ -8,7 +8,7 @@ import tensorflow as tf
 from pel_keras.training import workdir as files
 from pel_keras.training.checkpoints import Checkpointer
 from pel_keras.training.data import (
-    check_run_crops, epoch_images, train_dataset_fn, val_dataset_fn, write_run_manifest,
+    check_run_crops, dataset_manifest, epoch_images, train_dataset_fn, val_dataset_fn, write_run_manifest,
 )
 from pel_keras.training.loop import Trainer
 from pel_keras.training.model import build_training_model, precision_policy
@@ -39,6 +39,7 @@ def train(config, strategy=None):
     """
     strategy = strategy or select_strategy()
     check_batch_size(strategy, config.batch_size)
+    dataset_manifest(config)  # a missing dataset is named before the run folder is made
     with files.lock(config.workdir, is_chief(strategy), task_name(strategy)):
         files.check_resumable(config)
         manifest = os.path.join(config.workdir, files.RUN_MANIFEST)
