@@ -1,5 +1,5 @@
 """train.py and its run folder: one writer at a time, whatever stopped the one before, and a full disk that
-stops a run with one line and keeps its finished work (PEL's RGB stream on B0 at 32 px, a few steps, each
+stops a run with one line and keeps its finished work (PEL's RGB stream on the tiny EfficientNet at 32 px, a few steps, each
 run a process of its own)."""
 
 import json
@@ -22,7 +22,7 @@ STEPS, EPOCHS = 3, 2
 
 def train_command(data_dir, workdir, *flags):
     return [sys.executable, "train.py", f"--data_dir={data_dir}", "--train_dataset=toy", f"--workdir={workdir}",
-            "--backbone=efficientnet_b0", "--weights=none", "--image_size=32", "--streams=rgb",
+            "--backbone=efficientnet_tiny", "--weights=none", "--image_size=32", "--streams=rgb",
             "--noself_enhancement", "--nomutual_enhancement", "--batch_size=4", "--frames=2",
             f"--epochs={EPOCHS}", f"--steps_per_epoch={STEPS}", "--checkpoint_every=2", *flags]
 
@@ -83,7 +83,7 @@ def test_a_second_run_in_the_folder_is_refused_a_killed_one_resumes_a_damaged_on
 def test_a_full_disk_stops_the_run_with_one_line_and_keeps_its_finished_work(tmp_path):
     data_dir = tmp_path / "data"
     write_dataset(str(data_dir), size=32)
-    with tiny_filesystem(kilobytes=200_000) as disk:  # two checkpoints (48 MB each) and two models (17 MB)
+    with tiny_filesystem(kilobytes=16_000) as disk:  # two checkpoints (2.4 MB each), two models (1.4 MB)
         workdir = os.path.join(disk, "run")
         command = train_command(data_dir, workdir, "--keep_checkpoints=1")
         run = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
