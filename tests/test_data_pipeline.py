@@ -128,5 +128,7 @@ def test_clear_errors(manifest, tmp_path):
         read_split(manifest, "training")
     with pytest.raises(ValueError, match="flip is a probability in \\[0, 1\\], got 1.5"):
         AugmentConfig(flip=1.5)
-    with pytest.raises(ValueError, match=r"jpeg_quality=\(90, 60\)"):
+    with pytest.raises(ValueError, match=r"jpeg_quality is a \(lowest, highest\) pair .*, got \(90, 60\)"):
         AugmentConfig(jpeg_quality=(90, 60))
+    with pytest.raises(ValueError, match=r"contrast is in \[0, 1\) .*, got 1.0"):
+        AugmentConfig(contrast=1.0)

@@ -25,6 +25,14 @@ from pel_keras.data.sbi_pipeline import PSEUDO_FAKE_SUFFIX, make_pair, sbi_units
 __all__ = ["AugmentConfig", "SBIConfig", "build_dataset", "distributed_dataset_fn", "read_manifest", "read_split"]
 
 
+class AugmentSettingError(ValueError):
+    """An :class:`AugmentConfig` setting out of its range; ``name`` is the attribute."""
+
+    def __init__(self, name, message):
+        super().__init__(message)
+        self.name = name
+
+
 @dataclasses.dataclass(frozen=True)
 class AugmentConfig:
     """Training augmentations; each is applied to an image independently with its probability
@@ -48,13 +56,19 @@ class AugmentConfig:
     contrast: float = 0.1
 
     def __post_init__(self):
-        for name in ("flip", "jpeg", "blur", "color"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ValueError(f"{name} is a probability in [0, 1], got {getattr(self, name)}")
         low, high = self.jpeg_quality
-        if not 0 <= low <= high <= 100 or not 0 < self.blur_sigma[0] <= self.blur_sigma[1]:
-            raise ValueError(f"need 0 <= jpeg_quality[0] <= jpeg_quality[1] <= 100 and 0 < blur_sigma[0] <= "
-                             f"blur_sigma[1], got jpeg_quality={self.jpeg_quality} blur_sigma={self.blur_sigma}")
+        checks = [(name, 0 <= getattr(self, name) <= 1, "a probability in [0, 1]")
+                  for name in ("flip", "jpeg", "blur", "color")]
+        checks += [
+            ("jpeg_quality", 0 <= low <= high <= 100, "a (lowest, highest) pair with 0 <= lowest <= highest <= 100"),
+            ("blur_sigma", 0 < self.blur_sigma[0] <= self.blur_sigma[1], "a (smallest, largest) pair with "
+             "0 < smallest <= largest"),
+            ("brightness", 0 <= self.brightness <= 1, "a share of 255 in [0, 1]"),
+            ("contrast", 0 <= self.contrast < 1, "in [0, 1) (so that the factor 1 +- contrast stays positive)"),
+        ]
+        for name, valid, expected in checks:
+            if not valid:
+                raise AugmentSettingError(name, f"{name} is {expected}, got {getattr(self, name)}")
 
     @classmethod
     def off(cls):

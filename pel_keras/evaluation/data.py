@@ -5,6 +5,7 @@ import dataclasses
 import os
 import tempfile
 
+from pel_keras.data.crop_check import check_crops
 from pel_keras.data.manifest import MANIFEST, csv_text, read_split, select_frames
 from pel_keras.files.atomic import atomic_write
 from pel_keras.data.pipeline import build_dataset
@@ -27,11 +28,15 @@ def manifest_path(data_dir, dataset):
     return os.path.join(data_dir, dataset, MANIFEST)
 
 
-def find_test_set(data_dir, dataset, split, frames=0):
+def find_test_set(data_dir, dataset, split, frames=0, crop_cache=None):
     """The `TestSet` of `dataset`, or `Skipped` with the reason when it is not prepared or lacks `split`.
 
     Args:
         frames: at most this many frames per video, at equal intervals in frame order; 0 keeps all.
+        crop_cache: the cache file of `pel_keras.data.crop_check.check_crops` (None: none).
+
+    Raises:
+        UnreadableCropsError: a ValueError naming each frame of the set that is missing or not whole.
     """
     manifest = manifest_path(data_dir, dataset)
     if not os.path.isfile(manifest):
@@ -39,7 +44,9 @@ def find_test_set(data_dir, dataset, split, frames=0):
     rows = read_split(manifest, split)
     if not rows:
         return Skipped(dataset, f"no {split!r} frames in {manifest}")
-    return TestSet(dataset, manifest, split, tuple(select_frames(rows, frames) if frames else rows))
+    rows = tuple(select_frames(rows, frames) if frames else rows)
+    check_crops([row["path"] for row in rows], crop_cache, manifest)
+    return TestSet(dataset, manifest, split, rows)
 
 
 def frame_batches(test_set, image_size, batch_size):

@@ -2,12 +2,14 @@
 datasets (Table 2) or under perturbations (Table 3), at frame and video level, reported in `RUN/eval/`.
 
 Every setting and every dataset is checked before a model is loaded, so a wrong flag fails at once; a test
-dataset that is not prepared is skipped with the path where it was expected, and the others still run.
+dataset that is not prepared is skipped with the path where it was expected, and the others still run; a
+frame file that is missing or cut short stops the evaluation at once, named (`pel_keras.data.crop_check`).
 """
 
 import dataclasses
 import os
 
+from pel_keras.data.crop_check import CACHE as CROP_CACHE
 from pel_keras.data.perturb import perturb_dataset
 from pel_keras.evaluation.config import CONFIG, EvalConfig, RunSettings, read_run_settings
 from pel_keras.evaluation.data import TestSet, find_test_set, frame_batches
@@ -74,7 +76,8 @@ def _cross_tags(config, run, data_dir):
 def _test_sets(config, run, data_dir, mode):
     """`TestSet` or `Skipped` for each dataset `mode` evaluates."""
     tags = _cross_tags(config, run, data_dir) if mode == "cross" else (run.train_dataset,)
-    return [find_test_set(data_dir, tag, config.split, config.frames) for tag in tags]
+    cache = os.path.join(config.eval_dir, CROP_CACHE)
+    return [find_test_set(data_dir, tag, config.split, config.frames, cache) for tag in tags]
 
 
 def _score(predictor, test_set, config, image_size, perturbation=None, strength=None):
@@ -111,8 +114,9 @@ def plan_evaluation(config):
     """Checks `config` (an `EvalConfig`), finds the datasets of each mode and loads the model.
 
     Raises:
-        FileNotFoundError, ValueError: a missing run file, model or data folder, an unknown dataset, or a
-            model that cannot be loaded; the message names the flag or file.
+        FileNotFoundError, ValueError: a missing run file, model or data folder, an unknown dataset, a
+            frame file missing or not whole, or a model that cannot be loaded; the message names the flag
+            or file.
     """
     run = read_run_settings(config.workdir)
     flag = "--model" if config.model else "--workdir"

@@ -33,17 +33,6 @@ class DiskFullError(OSError):
         return DiskFullError, (self.folder,)
 
 
-@contextlib.contextmanager
-def reporting_a_full_disk(folder):
-    """Turns a full disk (``ENOSPC``) met in the block into a :class:`DiskFullError` naming ``folder``."""
-    try:
-        yield
-    except OSError as error:
-        if error.errno == errno.ENOSPC and not isinstance(error, DiskFullError):
-            raise DiskFullError(folder) from error
-        raise
-
-
 def temporary_name(path):
     """The temporary name :func:`atomic_output` writes ``path`` under (same folder, same extension)."""
     folder, name = os.path.split(os.path.abspath(path))
@@ -58,6 +47,25 @@ def fsync_path(path):
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def is_disk_full(error):
+    """Whether ``error`` reports a full disk: ``ENOSPC`` as an OSError, or as TensorFlow reports it (a
+    ``ResourceExhaustedError`` carrying the system's message, from checkpoints and summary writers)."""
+    return getattr(error, "errno", None) == errno.ENOSPC or os.strerror(errno.ENOSPC) in str(error)
+
+
+@contextlib.contextmanager
+def reporting_a_full_disk(folder):
+    """Turns a full disk met inside the block into a :class:`DiskFullError` naming ``folder``."""
+    try:
+        yield
+    except DiskFullError:
+        raise
+    except Exception as error:
+        if is_disk_full(error):
+            raise DiskFullError(folder) from error
+        raise
 
 
 @contextlib.contextmanager
@@ -76,7 +84,7 @@ def atomic_output(path, durable=False):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     temporary = temporary_name(path)
-    _remove(temporary)  # a leftover of a killed process that had the same id
+    remove_path(temporary)  # a leftover of a killed process that had the same id
     try:
         with reporting_a_full_disk(folder):
             yield temporary
@@ -86,7 +94,7 @@ def atomic_output(path, durable=False):
             if durable:
                 fsync_path(folder)
     except BaseException:
-        _remove(temporary)
+        remove_path(temporary)
         raise
 
 
@@ -105,7 +113,7 @@ def _replace(temporary, path):
         return
     if not _exchange(temporary, path):
         _swap_by_renames(temporary, path)
-    _remove(temporary)
+    remove_path(temporary)
 
 
 def _exchange(first, second):
@@ -134,7 +142,8 @@ def _swap_by_renames(first, second):
     os.rename(aside, first)
 
 
-def _remove(path):
+def remove_path(path):
+    """Removes a file or a folder with all it holds; nothing when it does not exist."""
     with contextlib.suppress(FileNotFoundError):
         if os.path.isdir(path):
             shutil.rmtree(path)

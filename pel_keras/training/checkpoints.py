@@ -3,14 +3,23 @@
 Every worker of a cluster writes (saving may need all of them), the chief into ``RUN/checkpoints`` and the
 others into a scratch folder that is removed at once (the pattern of TensorFlow's multi-worker guide);
 every worker restores from the chief's. ``RUN`` must then be on a file system all machines see.
+
+A save that fails (a full disk) or is killed leaves TensorFlow's temporary files behind; they are removed
+after the failure and when a run starts, and the checkpoints saved before are kept.
 """
 
+import glob
 import os
 import shutil
 
 import tensorflow as tf
 
+from pel_keras.files.atomic import remove_path, reporting_a_full_disk
+from pel_keras.training.workdir import damaged
+
 CHECKPOINTS = "checkpoints"
+NAME = "ckpt"  # CheckpointManager's file names: ckpt-<step>.index, ckpt-<step>.data-*
+STATE = "checkpoint"  # the manager's state file: the latest checkpoint and those kept
 
 
 class Checkpointer:
@@ -31,19 +40,75 @@ class Checkpointer:
         self.checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, step=self.step, epoch=self.epoch)
         self.directory = os.path.join(workdir, CHECKPOINTS)
         self.chief = chief
+        if chief:
+            for path in _temporaries(self.directory):
+                remove_path(path)
         write_to = self.directory if chief else os.path.join(self.directory, f".scratch_{task}")
-        self.manager = tf.train.CheckpointManager(self.checkpoint, write_to, max_to_keep=keep if chief else 1)
+        self.manager = tf.train.CheckpointManager(self.checkpoint, write_to, max_to_keep=keep if chief else 1,
+                                                  checkpoint_name=NAME)
 
     def restore(self):
-        """Restores the latest checkpoint of the chief, if any; returns its path or None."""
-        path = tf.train.latest_checkpoint(self.directory)
-        if path:
+        """Restores the latest checkpoint of the chief, if any; returns its path or None.
+
+        Raises:
+            ValueError: the state file (``RUN/checkpoints/checkpoint``) cannot be read, or the checkpoint it
+                names is missing or damaged; the message names the file and why (the run does not start
+                over silently).
+        """
+        state_file = os.path.join(self.directory, STATE)
+        if not os.path.exists(state_file):
+            return None
+        state = tf.train.get_checkpoint_state(self.directory)
+        if state is None:
+            raise _damaged(state_file, "TensorFlow cannot read it as a checkpoint state")
+        path = state.model_checkpoint_path
+        if not os.path.exists(f"{path}.index"):
+            raise _damaged(path, f"{path}.index, named in {state_file}, is missing")
+        try:
             self.checkpoint.restore(path).assert_consumed()
+        except tf.errors.OpError as error:
+            raise _damaged(path, error.message.strip().splitlines()[0]) from error
+        except IndexError as error:  # TensorFlow's "Read less bytes than requested"
+            raise _damaged(path, "a data file is shorter than its index says (cut short)") from error
         return path
 
     def save(self):
-        """Writes a checkpoint numbered by the current step; returns its path on the chief."""
-        path = self.manager.save(checkpoint_number=int(self.step.numpy()))
-        if not self.chief:
-            shutil.rmtree(self.manager.directory, ignore_errors=True)
-        return path
+        """Writes a checkpoint numbered by the current step; returns its path on the chief.
+
+        Raises:
+            DiskFullError: the disk is full; the files of this checkpoint are removed, the earlier ones kept.
+        """
+        number = int(self.step.numpy())
+        try:
+            with reporting_a_full_disk(self.manager.directory):
+                return self.manager.save(checkpoint_number=number)
+        except BaseException:
+            if self.chief:
+                for path in _temporaries(self.directory) + _unlisted(self.directory, number):
+                    remove_path(path)
+            raise
+        finally:
+            if not self.chief:
+                shutil.rmtree(self.manager.directory, ignore_errors=True)
+
+
+def _damaged(path, reason):
+    """:func:`~pel_keras.training.workdir.damaged`, naming the checkpoint's files that exist."""
+    files = ", ".join(sorted(os.path.basename(name) for name in glob.glob(glob.escape(path) + ".*")))
+    return damaged(f"{path} ({files})" if files else path, reason)
+
+
+def _temporaries(directory):
+    """TensorFlow's temporary files of a save: ``ckpt-<n>_temp/`` folders, ``checkpoint.tmp<id>`` states."""
+    folder = glob.escape(directory)
+    return glob.glob(os.path.join(folder, f"{NAME}-*_temp")) + glob.glob(os.path.join(folder, f"{STATE}.tmp*"))
+
+
+def _unlisted(directory, number):
+    """The files of checkpoint ``number`` unless the state file lists it (then it was saved whole)."""
+    prefix = os.path.join(directory, f"{NAME}-{number}")
+    state = tf.train.get_checkpoint_state(directory)
+    listed = state is not None and any(os.path.basename(path) == os.path.basename(prefix)
+                                       for path in state.all_model_checkpoint_paths)
+    return [] if listed else glob.glob(glob.escape(prefix) + ".*")
+

@@ -9,7 +9,7 @@ import dataclasses
 import json
 import math
 
-from pel_keras.data.pipeline import AugmentConfig
+from pel_keras.data.pipeline import AugmentConfig, AugmentSettingError
 from pel_keras.data.sbi import SBIConfig
 from pel_keras.layers.denoisers import DENOISERS
 from pel_keras.models.efficientnet_backbones import BACKBONES
@@ -184,6 +184,8 @@ def _check_values(config):
     for name in ("weight_decay", "steps_per_epoch", "seed"):
         if getattr(config, name) < 0:
             raise _error(name, "must not be negative", getattr(config, name))
+    if config.seed >= 2**32:
+        raise _error("seed", "must be below 2**32 (NumPy's seeds are 32-bit)", config.seed)
     for name in ("dropout", "stochastic_depth"):
         if getattr(config, name) is not None and not 0 <= getattr(config, name) < 1:
             raise _error(name, "must be in [0, 1)", getattr(config, name))
@@ -198,13 +200,22 @@ def _check_values(config):
         raise _error("real_dir", "adds faces to the demo data; it needs --demo", config.real_dir)
     if not 0 <= config.sbi_scale < 1:
         raise _error("sbi_scale", "must be in [0, 1)", config.sbi_scale)
-    _check_sub_config(config.augment_config, "augment_*")
-    _check_sub_config(config.sbi_config, "sbi_*")
+    _check_augmentation(config)
 
 
-def _check_sub_config(make, flags):
-    """The pipeline's own validation of a group of flags, with its message tied to them."""
+def _check_augmentation(config):
+    """The pipeline's own ranges of ``--augment_*`` and ``--sbi_colour``, tied to the flags that set them."""
     try:
-        make()
+        config.augment_config()
+    except AugmentSettingError as error:
+        pair = error.name in ("jpeg_quality", "blur_sigma")
+        names = (f"augment_{error.name}_{end}" for end in ("min", "max")) if pair else (f"augment_{error.name}",)
+        raise ValueError(f"{' and '.join('--' + name for name in names)}: {error}") from error
+    radius = math.ceil(3 * config.augment_blur_sigma_max)  # the blur reflects its border: the radius must fit
+    if config.augment_blur > 0 and radius >= config.image_size:
+        raise _error("augment_blur_sigma_max", f"blurs with a radius of 3 sigma, which must be below --image_size="
+                     f"{config.image_size}", config.augment_blur_sigma_max)
+    try:
+        config.sbi_config()  # --sbi_scale is checked above, so --sbi_colour is the one left
     except ValueError as error:
-        raise ValueError(f"--{flags}: {error}") from error
+        raise ValueError(f"--sbi_colour: {error}") from error

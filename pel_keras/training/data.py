@@ -5,6 +5,7 @@ import os
 
 import tensorflow as tf
 
+from pel_keras.data.crop_check import check_crops
 from pel_keras.data.manifest import MANIFEST, csv_text, read_split, select_frames
 from pel_keras.files.atomic import atomic_write
 from pel_keras.data.pipeline import distributed_dataset_fn
@@ -48,6 +49,12 @@ def write_run_manifest(config, path):
     selected = [{column: row.get(column, "") for column in RUN_MANIFEST_COLUMNS} for split in rows for row in rows[split]]
     atomic_write(path, csv_text(RUN_MANIFEST_COLUMNS, selected))
     return {split: read_split(path, split) for split in rows}
+
+
+def check_run_crops(config, rows, cache):
+    """Raises an UnreadableCropsError naming every train or val crop in ``rows`` that is missing or not
+    whole, before anything is built (``cache``: see :func:`pel_keras.data.crop_check.check_crops`)."""
+    check_crops([row["path"] for split_rows in rows.values() for row in split_rows], cache, dataset_manifest(config))
 
 
 def _needed_labels(config, split):

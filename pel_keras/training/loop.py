@@ -61,26 +61,25 @@ class Trainer:
     def train_epoch(self, iterator):
         """Steps to the end of the current epoch; returns its mean loss and images per second."""
         config, first = self.config, self.epoch * self.steps_per_epoch
-        bar = tqdm(total=self.steps_per_epoch, initial=self.step - first, unit="step", disable=not self.chief,
-                   desc=f"epoch {self.epoch + 1}/{config.epochs}", dynamic_ncols=True)
         losses, total, speed, started = [], 0.0, float("nan"), None
-        while self.step < first + self.steps_per_epoch:
-            losses.append(float(self.train_step(iterator)))
-            total += losses[-1]
-            self.step += 1
-            self.check_finite(losses[-1])
-            if started is None:  # the first step may include tracing: time the ones after it
-                started = time.perf_counter()
-            else:
-                speed = (len(losses) - 1) * config.batch_size / (time.perf_counter() - started)
-            bar.update()
-            bar.set_postfix(loss=f"{total / len(losses):.4f}", images_per_s=f"{speed:.1f}")
-            if self.step % config.log_every == 0:
-                self.summaries.scalars("train", self.step, {"loss": np.mean(losses[-config.log_every:]),
-                                                             "images_per_second": speed})
-            if self.step % config.checkpoint_every == 0 and self.step < first + self.steps_per_epoch:
-                self.save_checkpoint()
-        bar.close()
+        with tqdm(total=self.steps_per_epoch, initial=self.step - first, unit="step", disable=not self.chief,
+                  desc=f"epoch {self.epoch + 1}/{config.epochs}", dynamic_ncols=True) as bar:  # closed on errors too
+            while self.step < first + self.steps_per_epoch:
+                losses.append(float(self.train_step(iterator)))
+                total += losses[-1]
+                self.step += 1
+                self.check_finite(losses[-1])
+                if started is None:  # the first step may include tracing: time the ones after it
+                    started = time.perf_counter()
+                else:
+                    speed = (len(losses) - 1) * config.batch_size / (time.perf_counter() - started)
+                bar.update()
+                bar.set_postfix(loss=f"{total / len(losses):.4f}", images_per_s=f"{speed:.1f}")
+                if self.step % config.log_every == 0:
+                    self.summaries.scalars("train", self.step, {"loss": np.mean(losses[-config.log_every:]),
+                                                                 "images_per_second": speed})
+                if self.step % config.checkpoint_every == 0 and self.step < first + self.steps_per_epoch:
+                    self.save_checkpoint()
         return total / len(losses) if losses else float("nan"), speed
 
     def check_finite(self, loss):

@@ -7,7 +7,9 @@ import tensorflow as tf
 
 from pel_keras.training import workdir as files
 from pel_keras.training.checkpoints import Checkpointer
-from pel_keras.training.data import epoch_images, train_dataset_fn, val_dataset_fn, write_run_manifest
+from pel_keras.training.data import (
+    check_run_crops, dataset_manifest, epoch_images, train_dataset_fn, val_dataset_fn, write_run_manifest,
+)
 from pel_keras.training.loop import Trainer
 from pel_keras.training.model import build_training_model, precision_policy
 from pel_keras.training.optimizer import make_optimizer
@@ -29,23 +31,28 @@ def train(config, strategy=None):
         The run's per-epoch records (the lines of ``RUN/metrics.jsonl``).
 
     Raises:
-        ValueError: a flag does not fit the data, the devices or the run already in ``--workdir``.
+        FolderLockedError: another process is training in ``--workdir`` (named in the message).
+        ValueError: a flag does not fit the data, the devices or the run already in ``--workdir``; or
+            crops of the data are missing or not whole (an UnreadableCropsError naming them).
         FileNotFoundError: ``--data_dir`` or the dataset's manifest is missing.
         FloatingPointError: the loss became NaN (the last good checkpoint is kept).
     """
     strategy = strategy or select_strategy()
     check_batch_size(strategy, config.batch_size)
-    files.check_resumable(config)
-    manifest = os.path.join(config.workdir, files.RUN_MANIFEST)
-    rows = write_run_manifest(config, manifest)
-    steps_per_epoch = config.steps_per_epoch or max(1, epoch_images(config, rows["train"]) // config.batch_size)
-    data_info = {"train_frames": len(rows["train"]), "val_frames": len(rows["val"]),
-                 "val_videos": len({row["video"] for row in rows["val"]})}
-    return fit(
-        config, strategy, lambda seed: train_dataset_fn(config, manifest, seed),
-        val_dataset_fn(config, manifest, [row["path"] for row in rows["val"]]),
-        [row["video"] for row in rows["val"]], steps_per_epoch, data_info,
-    )
+    dataset_manifest(config)  # a missing dataset is named before the run folder is made
+    with files.lock(config.workdir, is_chief(strategy), task_name(strategy)):
+        files.check_resumable(config)
+        manifest = os.path.join(config.workdir, files.RUN_MANIFEST)
+        rows = write_run_manifest(config, manifest)
+        check_run_crops(config, rows, files.crop_cache(config.workdir, is_chief(strategy), task_name(strategy)))
+        steps_per_epoch = config.steps_per_epoch or max(1, epoch_images(config, rows["train"]) // config.batch_size)
+        data_info = {"train_frames": len(rows["train"]), "val_frames": len(rows["val"]),
+                     "val_videos": len({row["video"] for row in rows["val"]})}
+        return _fit(
+            config, strategy, lambda seed: train_dataset_fn(config, manifest, seed),
+            val_dataset_fn(config, manifest, [row["path"] for row in rows["val"]]),
+            [row["video"] for row in rows["val"]], steps_per_epoch, data_info,
+        )
 
 
 def fit(config, strategy, train_data, val_dataset_fn, val_videos, steps_per_epoch, data_info=None):
@@ -54,8 +61,13 @@ def fit(config, strategy, train_data, val_dataset_fn, val_videos, steps_per_epoc
     The data-independent half of :func:`train`, for any data: ``train_data(seed)`` returns a dataset
     function of endless ``(images, labels)`` batches, ``val_dataset_fn`` one of ``(images, labels, index)``
     with ``val_videos[index]`` the video of each example (both per replica, for
-    ``strategy.distribute_datasets_from_function``).
+    ``strategy.distribute_datasets_from_function``). Holds ``config.workdir`` as :func:`train` does.
     """
+    with files.lock(config.workdir, is_chief(strategy), task_name(strategy)):
+        return _fit(config, strategy, train_data, val_dataset_fn, val_videos, steps_per_epoch, data_info)
+
+
+def _fit(config, strategy, train_data, val_dataset_fn, val_videos, steps_per_epoch, data_info):
     policy = precision_policy(config.mixed_precision)
     previous_policy = keras.mixed_precision.global_policy()
     keras.mixed_precision.set_global_policy(policy)
