@@ -16,7 +16,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import sys  # noqa: E402
 import time  # noqa: E402
 
 import keras  # noqa: E402
@@ -24,7 +23,6 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from absl import app, flags  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
 from pel_keras.training import TrainConfig  # noqa: E402
 from pel_keras.training.model import precision_policy  # noqa: E402
 from pel_keras.training.run import build_model_and_optimizer  # noqa: E402

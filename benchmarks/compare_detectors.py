@@ -18,7 +18,6 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # before any detector loads OpenMP
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import sys  # noqa: E402
 import time  # noqa: E402
 
 import cv2  # noqa: E402
@@ -27,7 +26,6 @@ import numpy as np  # noqa: E402
 from absl import app  # noqa: E402
 from skimage import data  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
 from pel_keras.data.faces import Face, YuNetDetector, detect_faces, make_detector, register_detector  # noqa: E402
 
 # (image, head crop (y0, y1, x0, x1), face box inside the crop (x0, y0, x1, y1), checked by eye)

@@ -14,7 +14,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
@@ -23,7 +22,6 @@ import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
 from skimage import data  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
 from pel_keras.data.manifest import COLUMNS, csv_text  # noqa: E402
 from pel_keras.files.atomic import atomic_write  # noqa: E402
 from pel_keras.data.pipeline import AugmentConfig, build_dataset  # noqa: E402

@@ -14,7 +14,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
@@ -24,7 +23,6 @@ from absl import app, flags  # noqa: E402
 from matplotlib import cbook  # noqa: E402
 from skimage import data  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
 from pel_keras.data.faces import crop_face, detect_faces, make_detector  # noqa: E402
 from pel_keras.data.manifest import COLUMNS, csv_text  # noqa: E402
 from pel_keras.files.atomic import atomic_write  # noqa: E402

@@ -14,10 +14,8 @@ cannot be read. Flags are parsed with argparse, not absl, to keep the dependenci
 
 import argparse
 import json
-import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP  # noqa: E402
 from pel_keras.data.faces import make_detector  # noqa: E402
 from pel_keras.data.media import MediaError  # noqa: E402

@@ -16,11 +16,9 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import sys  # noqa: E402
 
 from absl import app, flags, logging  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
 from pel_keras import cli  # noqa: E402
 from pel_keras.export.quantized import QuantizedCriterion  # noqa: E402
 from pel_keras.export.report import summary  # noqa: E402

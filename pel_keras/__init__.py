@@ -1,15 +1,18 @@
 """PEL-Keras: Progressive Enhancement Learning for face forgery detection (Gu et al., AAAI 2022).
 
 Imports stay lazy so that the numpy/OpenCV-only modules (face cropping, frame sampling) can be used
-without TensorFlow, e.g. by the edge predictor.
+without Keras or TensorFlow, e.g. by the edge predictor: ``build_model`` is imported from
+:mod:`pel_keras.models.pel` when it is first asked for (PEP 562), so ``help(pel_keras.build_model)`` shows
+its real signature.
 """
 
 
-def build_model(*args, **kwargs):
-    """Builds the PEL model; see :func:`pel_keras.models.pel.build_model`."""
-    from pel_keras.models.pel import build_model as _build_model
+def __getattr__(name):
+    if name == "build_model":
+        from pel_keras.models.pel import build_model
 
-    return _build_model(*args, **kwargs)
+        return build_model
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_model(path, compile=False):
