@@ -50,10 +50,15 @@ class Scorer:
         arrays = self._fetch(crops)
         return arrays["probability"][:, 0], self.cams.fake_evidence(self.cams(arrays))
 
-    def __call__(self, crops):
+    def __call__(self, crops, on_batch=None):
+        """Scores ``crops`` in batches of ``batch_size``; ``on_batch(done, total)`` follows after each batch."""
         crops = np.asarray(crops, np.float32)
         if len(crops) == 0:
             return np.zeros(0, np.float32), None
-        parts = [self._score(crops[i:i + self.batch_size]) for i in range(0, len(crops), self.batch_size)]
+        parts = []
+        for start in range(0, len(crops), self.batch_size):
+            parts.append(self._score(crops[start:start + self.batch_size]))
+            if on_batch is not None:
+                on_batch(min(start + self.batch_size, len(crops)), len(crops))
         probabilities = np.concatenate([p for p, _ in parts])
         return probabilities, None if self.cams is None else np.concatenate([m for _, m in parts])
