@@ -1,14 +1,16 @@
 """app.py in a real browser: headless Chromium (Debian's chromium and chromium-driver, which .ci/run installs)
 driven by Selenium uploads a video with a face and a text file, and sees the verdict, the plot, the frames,
 the heatmap and the error row; the downloaded JSON is predict.py's for the video; the threshold re-decides;
-the page asks nothing of any host but the app's own. The screenshot is kept in the test's temporary folder
+the page asks nothing of any host but the app's own; Ctrl+C stops it and removes its files. The screenshot is kept in the test's temporary folder
 (its path is printed)."""
 
+import glob
 import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import urllib.parse
 
 import pytest
@@ -35,6 +37,7 @@ def test_the_page_scores_an_upload_and_its_json_is_predict_json(tmp_path_factory
     predicted = subprocess.Popen([sys.executable, os.path.join(ROOT, "predict.py"), "clip.mp4", f"--model={model}",
                                   f"--frames={FRAMES}", f"--json={tmp_path / 'predict.json'}"], cwd=media,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    before = set(glob.glob(os.path.join(tempfile.gettempdir(), "pel-app-*")))
     app, url, output = start_app(f"--model={model}", f"--frames={FRAMES}", f"--port={free_port()}")
     downloads = tmp_path / "downloads"
     driver = chromium(downloads, tmp_path / "profile")
@@ -78,3 +81,4 @@ def test_the_page_scores_an_upload_and_its_json_is_predict_json(tmp_path_factory
         driver.quit()
         app.send_signal(signal.SIGINT)
         assert app.wait(timeout=60) == 0, "".join(output[-40:])
+        assert set(glob.glob(os.path.join(tempfile.gettempdir(), "pel-app-*"))) <= before  # its workspace is gone

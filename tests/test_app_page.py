@@ -79,10 +79,22 @@ def reference(run, media, names, monkeypatch, threshold=0.5):
 def test_the_score_api_returns_predict_json(server, run, media, monkeypatch):
     _, url = server
     client = Client(url, verbose=False)
-    assert list(client.view_api(return_format="dict")["named_endpoints"]) == ["/score"]  # the page's are private
+    assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/score"]  # the page's are private
     document = client.predict(handle_file(str(media / "fake.mp4")), api_name="/score")
     assert document == reference(run, media, ["fake.mp4"], monkeypatch)
     assert document["inputs"][0]["verdict"] == "fake"
+
+
+def test_the_score_api_over_plain_http_as_the_docs_show_it(server, run, media, monkeypatch):
+    _, url = server
+    with open(media / "real.mp4", "rb") as file:
+        [path] = httpx.post(f"{url}gradio_api/upload", files={"files": ("real.mp4", file)}, timeout=60).json()
+    data = {"data": [{"path": path, "meta": {"_type": "gradio.FileData"}}]}
+    event = httpx.post(f"{url}gradio_api/call/score", json=data, timeout=60).json()["event_id"]
+    stream = httpx.get(f"{url}gradio_api/call/score/{event}", timeout=300).text
+    assert stream.startswith("event: complete\ndata: ")
+    [document] = json.loads(stream.split("data: ", 1)[1])
+    assert document == reference(run, media, ["real.mp4"], monkeypatch)
 
 
 def test_users_at_once_are_queued_on_one_model_loaded_once(server, run, media, monkeypatch):

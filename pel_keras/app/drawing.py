@@ -85,9 +85,8 @@ def score_plot(result, threshold):
     axes.axhline(threshold, color=THRESHOLD_LINE, linestyle="--", linewidth=1.2, label=f"threshold {threshold:.2f}")
     axes.axhline(result.score, color=LARGEST_FACE_LINE, linestyle=":", linewidth=1.2,
                  label=f"video score {result.score:.2f}")
-    axes.set(ylim=(-0.03, 1.03), xlabel="frame" if result.kind != "image" else "image",
-             ylabel="fake probability", title=f"Fake probability per sampled frame: {result.input}")
-    axes.title.set(fontsize=10, loc="left")
+    axes.set(ylim=(-0.03, 1.03), xlabel="frame" if result.kind != "image" else "image", ylabel="fake probability")
+    axes.set_title(f"Fake probability per sampled frame: {result.input}", fontsize=10, loc="left")
     if len(frames) == 1:
         axes.set_xticks(frames)
     axes.grid(alpha=0.25)
