@@ -39,6 +39,8 @@ flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side
 flags.DEFINE_integer("batch_size", 32, "Face crops per model call.", lower_bound=1)
 flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose input size is dynamic.",
                      lower_bound=1)
+flags.DEFINE_integer("threads", 0, "Threads of a .tflite or .onnx model; 0: one per core. (TensorFlow formats use "
+                     "TensorFlow's own.)", lower_bound=0)
 flags.DEFINE_integer("max_upload_mb", 500, "Largest file the page accepts, in megabytes.", lower_bound=1)
 flags.DEFINE_float("max_megapixels", 40, "Frames above this many million pixels are refused before decoding.",
                    lower_bound=0.01)
@@ -66,7 +68,8 @@ def main(argv):
     try:
         config = PredictConfig(frames=FLAGS.frames, threshold=FLAGS.threshold, detector=FLAGS.detector,
                                margin=FLAGS.margin)
-        service = ScoringService(FLAGS.model, config, FLAGS.batch_size, FLAGS.image_size, FLAGS.max_megapixels)
+        service = ScoringService(FLAGS.model, config, FLAGS.batch_size, FLAGS.image_size, FLAGS.max_megapixels,
+                                 FLAGS.threads or os.cpu_count())
     except (ModelError, FileNotFoundError, ValueError) as error:
         return cli.fail(error)
     workspace = tempfile.mkdtemp(prefix="pel-app-")

@@ -14,12 +14,12 @@ from sklearn.metrics import roc_auc_score
 import trained_run
 from pel_keras.app import model_card
 from pel_keras.app.downloads import csv_rows, write_downloads
-from pel_keras.app.drawing import score_color
+from pel_keras.app.drawing import score_color, score_plot
 from pel_keras.app.service import ScoringService
 from pel_keras.evaluation.outputs import Scored, save_evaluation
 from pel_keras.evaluation.scores import FrameScores
 from pel_keras.prediction.predict import PredictConfig, json_settings, predict
-from pel_keras.prediction.results import json_document, write_json
+from pel_keras.prediction.results import FaceScore, FrameResult, InputResult, json_document, write_json
 from pel_keras.prediction.scorer import Scorer
 from pel_keras.training.config import TrainConfig
 from pel_keras.training.workdir import write_settings
@@ -209,3 +209,20 @@ def test_a_video_above_the_pixel_limit_is_refused_before_decoding(model_path, me
     result = service.score(path, name)
     assert (result.status, result.reason) == ("error", "real.mp4: 192 x 144 pixels (0.0276 megapixels) is above "
                                                       "the limit of 0.02 megapixels a frame (app.py --max_megapixels)")
+
+
+def test_the_plot_draws_the_largest_face_others_dimmed_frames_without_face_and_the_lines():
+    faces = [FaceScore((0, 0, 9, 9), 0.9, 0.7), FaceScore((0, 0, 4, 4), 0.8, 0.2)]
+    result = InputResult("a.mp4", "video", "ok", None, [FrameResult(0, faces), FrameResult(5, []),
+                                                       FrameResult(9, faces[:1])], 0.5)
+    axes = score_plot(result, 0.4).axes[0]
+    largest, threshold, score = axes.lines
+    assert list(largest.get_xdata()) == [0, 5, 9] and np.allclose(largest.get_ydata(), [0.7, np.nan, 0.7],
+                                                                  equal_nan=True)
+    assert threshold.get_ydata()[0] == 0.4 and score.get_ydata()[0] == pytest.approx(0.7)
+    dots = {collection.get_label(): collection.get_offsets().tolist() for collection in axes.collections}
+    assert dots["other faces"] == [[0, 0.2]] and dots["no face"] == [[5, 0.0]]
+    largest_dots = axes.collections[0]  # coloured on the boxes' scale, 0..1
+    assert np.allclose(largest_dots.get_array(), [0.7, np.nan, 0.7], equal_nan=True)
+    for value in (0.0, 0.7, 1.0):
+        assert np.allclose(np.array(largest_dots.to_rgba(value)[:3]) * 255, score_color(value), atol=1)

@@ -66,7 +66,8 @@ def score_plot(result, threshold):
     """A matplotlib figure of the fake probability per sampled frame of one scored input.
 
     The largest face of each frame (the one the video score averages) is a line of dots in the score
-    colours, the other faces grey dots; dashed lines mark the threshold and the video score.
+    colours, the other faces grey dots, a frame without a face a grey cross at 0; dashed lines mark the
+    threshold and the video score.
 
     Args:
         result: an :class:`~pel_keras.prediction.results.InputResult` with status ``ok``.
@@ -82,6 +83,9 @@ def score_plot(result, threshold):
     others = _other_faces(result)
     if others:
         axes.scatter(*others, color=OTHER_FACES, alpha=0.6, s=18, zorder=1, label="other faces")
+    empty = [frame.frame for frame in result.frames if not frame.faces]
+    if empty:
+        axes.scatter(empty, [0.0] * len(empty), marker="x", color=OTHER_FACES, s=24, zorder=1, label="no face")
     axes.axhline(threshold, color=THRESHOLD_LINE, linestyle="--", linewidth=1.2, label=f"threshold {threshold:.2f}")
     axes.axhline(result.score, color=LARGEST_FACE_LINE, linestyle=":", linewidth=1.2,
                  label=f"video score {result.score:.2f}")

@@ -54,7 +54,7 @@ class Analysis:
         return max(scored)[1] if scored and self.frames else None
 
 
-def load_scorer(model, batch_size, image_size):
+def load_scorer(model, batch_size, image_size, num_threads=None):
     """``(scorer, heatmaps_note)``: a :class:`Scorer` with heatmaps where the model allows them, and None, or
     one without and the reason (the page shows it where the heatmap would be).
 
@@ -72,7 +72,7 @@ def load_scorer(model, batch_size, image_size):
             raise
         except ValueError as error:  # not a PEL model: no stream features or classifier to split
             note = f"not available for this model: {error}"
-    return Scorer(model, batch_size=batch_size, image_size=image_size), note
+    return Scorer(model, batch_size=batch_size, image_size=image_size, num_threads=num_threads), note
 
 
 def _as_uploaded(result, path, name):
@@ -90,14 +90,15 @@ class ScoringService:
         batch_size: face crops per model call.
         image_size: the crop side for a model whose input size is dynamic.
         max_megapixels: larger frames are refused before they are decoded.
+        num_threads: threads of a ``.tflite`` or ``.onnx`` model (TensorFlow formats use TensorFlow's).
 
     Raises:
         ModelError: the model does not load.
     """
 
-    def __init__(self, model, config, batch_size=32, image_size=None, max_megapixels=40.0):
+    def __init__(self, model, config, batch_size=32, image_size=None, max_megapixels=40.0, num_threads=None):
         self.model, self.config, self.batch_size, self.max_megapixels = model, config, batch_size, max_megapixels
-        self.scorer, self.heatmaps_note = load_scorer(model, batch_size, image_size)
+        self.scorer, self.heatmaps_note = load_scorer(model, batch_size, image_size, num_threads)
         self.detector = make_detector(config.detector)
         self.settings = json_settings(model, config, self.scorer.image_size)
         self._lock = threading.Lock()

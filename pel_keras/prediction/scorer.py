@@ -22,12 +22,14 @@ class Scorer:
             (:meth:`~pel_keras.visualization.cam.ClassActivationMaps.fake_evidence`); ``.keras`` only.
         batch_size: crops per model call.
         image_size: the crop side, for a model whose input size is dynamic (otherwise the model's).
+        num_threads: threads of a ``.tflite`` or ``.onnx`` model (see
+            :func:`~pel_keras.evaluation.predictors.load_predictor`).
 
     Raises:
         ModelError: the model does not load, heatmaps are asked of another format, or no crop size is known.
     """
 
-    def __init__(self, path, heatmaps=False, batch_size=32, image_size=None):
+    def __init__(self, path, heatmaps=False, batch_size=32, image_size=None, num_threads=None):
         self.batch_size = batch_size
         self.cams = None
         if heatmaps:
@@ -38,7 +40,7 @@ class Scorer:
         else:
             import pel_keras.layers  # noqa: F401  (registers the PEL layers, so that a .keras PEL model loads)
 
-            self._predictor = load_predictor(path)
+            self._predictor = load_predictor(path, num_threads)
             shape = self._predictor.input_shape
         self.image_size = image_size or shape[0]
         if self.image_size is None:
