@@ -22,12 +22,16 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry, no v
 from absl import app, flags  # noqa: E402
 
 from pel_keras import cli  # noqa: E402
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP  # noqa: E402
 from pel_keras.data.faces import DETECTORS  # noqa: E402
 from pel_keras.evaluation.predictors import ModelError  # noqa: E402
 from pel_keras.prediction.predict import PredictConfig  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "RUN/best.keras (heatmaps), a SavedModel folder, a .tflite or an .onnx file.")
+flags.DEFINE_bool("trust_model", False, "Also load a model that runs code of its own: a SavedModel folder (its "
+                  "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
+                  "files from a source you trust.")
 flags.DEFINE_string("host", "127.0.0.1", "Address to listen on; 0.0.0.0 opens the app to the network.")
 flags.DEFINE_integer("port", 7860, "Port to listen on.", lower_bound=1, upper_bound=65535)
 flags.DEFINE_integer("frames", 32, "Frames sampled per video at equal intervals.", lower_bound=1)
@@ -42,8 +46,8 @@ flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose inpu
 flags.DEFINE_integer("threads", 0, "Threads of a .tflite or .onnx model; 0: one per core. (TensorFlow formats use "
                      "TensorFlow's own.)", lower_bound=0)
 flags.DEFINE_integer("max_upload_mb", 500, "Largest file the page accepts, in megabytes.", lower_bound=1)
-flags.DEFINE_float("max_megapixels", 40, "Frames above this many million pixels are refused before decoding.",
-                   lower_bound=0.01)
+flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP,
+                   lower_bound=MAX_MEGAPIXELS_FLOOR)
 flags.mark_flag_as_required("model")
 
 
@@ -67,9 +71,9 @@ def main(argv):
 
     try:
         config = PredictConfig(frames=FLAGS.frames, threshold=FLAGS.threshold, detector=FLAGS.detector,
-                               margin=FLAGS.margin)
-        service = ScoringService(FLAGS.model, config, FLAGS.batch_size, FLAGS.image_size, FLAGS.max_megapixels,
-                                 FLAGS.threads or os.cpu_count())
+                               margin=FLAGS.margin, max_megapixels=FLAGS.max_megapixels)
+        service = ScoringService(FLAGS.model, config, FLAGS.batch_size, FLAGS.image_size,
+                                 FLAGS.threads or os.cpu_count(), FLAGS.trust_model)
     except (ModelError, FileNotFoundError, ValueError) as error:
         return cli.fail(error)
     workspace = tempfile.mkdtemp(prefix="pel-app-")

@@ -22,6 +22,9 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "Training run folder (config.json, best.keras); the report goes to WORKDIR/eval.")
 flags.DEFINE_string("model", "", "Evaluate this artifact instead of WORKDIR/best.keras: .keras, SavedModel folder, "
                     ".tflite or .onnx.")
+flags.DEFINE_bool("trust_model", False, "Also load a model that runs code of its own: a SavedModel folder (its "
+                  "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
+                  "files from a source you trust.")
 flags.DEFINE_bool("cross", False, "Cross-dataset evaluation (Table 2) on --datasets.")
 flags.DEFINE_bool("robustness", False, "Robustness evaluation (Table 3): each perturbation strength against the "
                   "clean run.")
@@ -53,8 +56,9 @@ def _strengths(name):
 
 def config_from_flags():
     """The `EvalConfig` of the parsed flags; a ValueError naming the flag when one is wrong."""
-    values = {name: FLAGS[name].value for name in ("workdir", "model", "cross", "robustness", "data_dir", "split",
-                                                    "batch_size", "threshold", "frames", "seed", "progress")}
+    values = {name: FLAGS[name].value for name in ("workdir", "model", "trust_model", "cross", "robustness",
+                                                    "data_dir", "split", "batch_size", "threshold", "frames", "seed",
+                                                    "progress")}
     return EvalConfig(datasets=tuple(FLAGS.datasets), **values, **{n: _strengths(n) for n in PERTURBATIONS})
 
 

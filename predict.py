@@ -2,13 +2,13 @@
 
     python predict.py clip.mp4 photo.jpg clips/ --model=RUN/best.keras
     python predict.py clip.mp4 --model=RUN/best.keras --json=results.json --heatmap=heatmaps/
-    python predict.py frames/000/ --sequences --model=RUN/export/pel.tflite --threshold=0.7
+    python predict.py frames/000/ --sequences --model=RUN/export/pel_fp32.tflite --threshold=0.7
 
 Each INPUT is a video, an image or a folder of them. For each: the faces found, every face's fake
 probability per sampled frame, the video's score (mean over frames of the largest face's probability)
 and the verdict. Exit status 0 when every input was scored, 1 when any could not be read or showed no
 face (each is reported with its reason; the others are still scored), 2 for a bad model or flag.
-The README's "Prediction and visualization" section describes the JSON file and the heatmaps.
+docs/prediction.md describes the JSON file and the heatmaps.
 """
 
 import os
@@ -16,6 +16,7 @@ import os
 from absl import app, flags
 
 from pel_keras import cli
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP
 from pel_keras.data.faces import DETECTORS
 from pel_keras.evaluation.predictors import ModelError
 from pel_keras.prediction.predict import PredictConfig, json_settings, predict
@@ -24,6 +25,9 @@ from pel_keras.prediction.scorer import Scorer
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "RUN/best.keras, a SavedModel folder, a .tflite or an .onnx file.")
+flags.DEFINE_bool("trust_model", False, "Also load a model that runs code of its own: a SavedModel folder (its "
+                  "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
+                  "files from a source you trust.")
 flags.DEFINE_integer("frames", 32, "Frames sampled per video (or frame folder) at equal intervals.", lower_bound=1)
 flags.DEFINE_float("threshold", 0.5, "A score above this is called fake.", lower_bound=0, upper_bound=1)
 flags.DEFINE_string("json", None, "Write the results, frame by frame, to this JSON file.")
@@ -36,6 +40,8 @@ flags.DEFINE_integer("batch_size", 32, "Face crops per model call.", lower_bound
 flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose input size is dynamic.",
                      lower_bound=1)
 flags.DEFINE_bool("sequences", False, "A folder of images is one video (its frames), not a set of images.")
+flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP,
+                   lower_bound=MAX_MEGAPIXELS_FLOOR)
 flags.mark_flag_as_required("model")
 
 
@@ -43,13 +49,14 @@ def main(argv):
     inputs = argv[1:]
     if not inputs:
         raise app.UsageError("name at least one INPUT (a video, an image or a folder)")
-    # YuNet's OpenMP threads collapse when cores are shared with TensorFlow's (see the README's data section).
+    # YuNet's OpenMP threads collapse when cores are shared with TensorFlow's (see docs/decisions.md).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
         config = PredictConfig(frames=FLAGS.frames, threshold=FLAGS.threshold, detector=FLAGS.detector,
-                               margin=FLAGS.margin, heatmap_dir=FLAGS.heatmap, sequences=FLAGS.sequences)
+                               margin=FLAGS.margin, heatmap_dir=FLAGS.heatmap, sequences=FLAGS.sequences,
+                               max_megapixels=FLAGS.max_megapixels)
         scorer = Scorer(FLAGS.model, heatmaps=FLAGS.heatmap is not None, batch_size=FLAGS.batch_size,
-                        image_size=FLAGS.image_size)
+                        image_size=FLAGS.image_size, trusted=FLAGS.trust_model)
     except (ModelError, FileNotFoundError, ValueError) as error:
         return cli.fail(error)
     results = predict(inputs, scorer, config, on_result=lambda result: print("\n".join(lines(result)), flush=True))

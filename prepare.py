@@ -3,15 +3,18 @@
     python prepare.py --dataset=ffpp --input=/data/FaceForensics++ --output=data --compression=c23
     python prepare.py --dataset=dfdc --input=/data/dfdc --output=data --shard=3/8   # part 3 of 8
 
-Exits with status 1 when any video failed (see DATA_DIR/<tag>/failures.csv), 2 when the raw layout or the
-settings are wrong (the message names the file expected or the setting). The README's
-"Data preparation" section lists every dataset's layout and command.
+Exits with status 1 when any video failed (see DATA_DIR/<tag>/failures.csv) or the disk filled up (run the
+same command again once there is room: finished videos are kept), 2 when the raw layout, a list file or the
+settings are wrong (the message names the file or the setting) or another process writes the same shard of
+the output. Killed at any moment, the same command resumes. The README's "Data preparation" section lists
+every dataset's layout and command; docs/reliability.md what holds when things go wrong.
 """
 
 from absl import flags
 
 from pel_keras import cli
 from pel_keras.data.datasets import DATASETS, FFPP_METHODS
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP
 from pel_keras.data.faces import DETECTORS
 from pel_keras.data.prepare import PrepareConfig, prepare
 
@@ -29,6 +32,8 @@ flags.DEFINE_integer("workers", 0, "Worker processes (0 = one per CPU core).", l
 flags.DEFINE_string("shard", "1/1", "K/N: prepare only part K (1-based) of N, for array jobs.")
 flags.DEFINE_float("val_fraction", 0.1, "Share of training sources carved into val (DFDC, WildDeepfake).",
                    lower_bound=0, upper_bound=1)
+flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP,
+                   lower_bound=MAX_MEGAPIXELS_FLOOR)
 flags.mark_flags_as_required(["dataset", "input", "output"])
 
 
@@ -51,7 +56,7 @@ def main(argv):
         dataset=FLAGS.dataset, input=FLAGS.input, output=FLAGS.output, compression=FLAGS.compression,
         methods=tuple(FLAGS.methods), frames=FLAGS.frames, size=FLAGS.size, margin=FLAGS.margin,
         detector=FLAGS.detector, workers=FLAGS.workers, shard=parse_shard(FLAGS.shard),
-        val_fraction=FLAGS.val_fraction,
+        val_fraction=FLAGS.val_fraction, max_megapixels=FLAGS.max_megapixels,
     )
     try:
         s = prepare(config)

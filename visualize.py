@@ -17,8 +17,9 @@ import sys
 from absl import app, flags
 
 from pel_keras import cli
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP
 from pel_keras.data.faces import DETECTORS
-from pel_keras.data.video import MediaError
+from pel_keras.data.media import MediaError
 from pel_keras.evaluation.predictors import ModelError
 from pel_keras.visualization.paper_figures import FIGURES, make_figures
 
@@ -35,6 +36,8 @@ flags.DEFINE_string("output_dir", None, "Where the PNGs go; default WORKDIR/figu
 flags.DEFINE_enum("detector", "yunet", sorted(DETECTORS), "Face detector; none: the images are face crops.")
 flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).",
                    lower_bound=1)
+flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP,
+                   lower_bound=MAX_MEGAPIXELS_FLOOR)
 flags.mark_flags_as_required(["images"])
 
 
@@ -48,7 +51,7 @@ def main(argv):
     try:
         figures = [int(f) for f in FLAGS.figures]
         written, skipped = make_figures(model, FLAGS.images, [m or None for m in FLAGS.masks], output_dir, figures,
-                                        FLAGS.frame, FLAGS.detector, FLAGS.margin)
+                                        FLAGS.frame, FLAGS.detector, FLAGS.margin, FLAGS.max_megapixels)
     except (MediaError, ModelError, ValueError) as error:
         return cli.fail(error)
     for figure, path in written.items():

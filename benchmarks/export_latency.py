@@ -105,7 +105,7 @@ def _on(device, predictor):
 def runtimes(model, paths):
     """``[(row name, device, file or None, predictor)]`` of every runtime to time."""
     tf_devices = ["/CPU:0"] + (["/GPU:0"] if tf.config.list_physical_devices("GPU") else [])
-    saved = load_predictor(paths["SavedModel"])
+    saved = load_predictor(paths["SavedModel"], trusted=True)  # written by export_all above
     rows = []
     for device in tf_devices:
         label = device.strip("/").split(":")[0]

@@ -3,9 +3,11 @@
     python export/edge_predict.py --model=RUN/export/pel_int8.tflite clip.mp4 photo.jpg
     python export/edge_predict.py --model=pel_fp32.tflite --frames=32 --threads=4 --json clip.mp4
 
-Needs only numpy, OpenCV, yuface (the face detector) and ai-edge-litert, plus pel_keras/data/faces.py,
-pel_keras/data/video.py, pel_keras/export/{contract,edge}.py and pel_keras/evaluation/predictors.py: copy
-those to the device. Prints one line per sampled frame (frame index, face box, fake probability) and the
+Needs only numpy, OpenCV, yuface (the face detector) and ai-edge-litert, plus pel_keras/data/{faces,media,
+image_header,decoding,video}.py, pel_keras/export/{contract,edge}.py, pel_keras/evaluation/{predictors,
+tflite_ops}.py and pel_keras/files/readable.py: copy those to the device. A .tflite with custom or Flex
+operators (code from outside LiteRT's builtin kernels) is refused unless --trust_model is given. Prints one
+line per sampled frame (frame index, face box, fake probability) and the
 overall probability (mean over frames with a face) per input; exit status 1 when an input has no face or
 cannot be read. Flags are parsed with argparse, not absl, to keep the dependencies to these.
 """
@@ -16,8 +18,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP  # noqa: E402
 from pel_keras.data.faces import make_detector  # noqa: E402
-from pel_keras.data.video import MediaError  # noqa: E402
+from pel_keras.data.media import MediaError  # noqa: E402
 from pel_keras.evaluation.predictors import ModelError, load_predictor  # noqa: E402
 from pel_keras.export.edge import overall_probability, report_margin, score_media  # noqa: E402
 
@@ -42,6 +45,10 @@ def parse_args(argv):
     parser.add_argument("--detector", default="yunet", help="face detector (pel_keras.data.faces), default yunet")
     parser.add_argument("--threads", type=_at_least(1, int), default=2, help="LiteRT threads")
     parser.add_argument("--json", action="store_true", help="print one JSON object per input instead of text")
+    parser.add_argument("--max_megapixels", type=_at_least(MAX_MEGAPIXELS_FLOOR, float),
+                        default=DEFAULT_MAX_MEGAPIXELS, help=MAX_MEGAPIXELS_HELP)
+    parser.add_argument("--trust_model", action="store_true",
+                        help="also load a .tflite with custom or Flex operators (only from a source you trust)")
     return parser.parse_args(argv)
 
 
@@ -68,7 +75,7 @@ def main(argv=None):
     if not args.model.endswith(".tflite"):
         return _fail(f"--model must be a .tflite file, got {args.model}")
     try:
-        predictor = load_predictor(args.model, num_threads=args.threads)
+        predictor = load_predictor(args.model, num_threads=args.threads, trusted=args.trust_model)
     except (FileNotFoundError, ModelError) as error:
         return _fail(error)
     detector = make_detector(args.detector)
@@ -76,7 +83,7 @@ def main(argv=None):
     failed = 0
     for path in args.media:
         try:
-            scores = score_media(path, predictor, detector, args.frames, margin)
+            scores = score_media(path, predictor, detector, args.frames, margin, args.max_megapixels)
         except MediaError as error:
             print(f"edge_predict.py: {error}", file=sys.stderr)
             failed += 1

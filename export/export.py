@@ -6,7 +6,9 @@
 
 Writes saved_model/, pel_fp32.tflite, pel_fp16.tflite, pel_int8.tflite, pel.onnx and export_report.json
 (sizes, the input and output contract, parity figures). Exit status 1 when an fp32 TFLite, SavedModel or
-ONNX file differs from Keras by more than 1e-4 on the parity images, 2 on bad flags or missing files.
+ONNX file differs from Keras by more than 1e-4 on the parity images, or when an fp16 or int8 file misses the
+quantized criterion there (rank correlation, AUC drop and verdict flips against Keras; see
+pel_keras/export/quantized.py); 2 on bad flags or missing files. The files are written all the same.
 See README.md, section "Export and edge deployment".
 """
 
@@ -20,6 +22,7 @@ from absl import app, flags, logging  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # run from anywhere
 from pel_keras import cli  # noqa: E402
+from pel_keras.export.quantized import QuantizedCriterion  # noqa: E402
 from pel_keras.export.report import summary  # noqa: E402
 from pel_keras.export.run import FORMATS, export_model  # noqa: E402
 from pel_keras.export.source import load_source  # noqa: E402
@@ -37,6 +40,14 @@ flags.DEFINE_integer("calibration_images", 200, "Training crops calibrating the 
 flags.DEFINE_integer("parity_images", 32, "Manifest crops (val or test split) added to the sample faces for parity.",
                      lower_bound=0)
 flags.DEFINE_integer("seed", 0, "Picks the calibration and parity crops.")
+_DEFAULT = QuantizedCriterion()
+flags.DEFINE_float("min_rank_correlation", _DEFAULT.min_rank_correlation, "fp16 and int8 files: Spearman's rank "
+                   "correlation of their probabilities with Keras's on the parity images, at least.",
+                   lower_bound=-1, upper_bound=1)
+flags.DEFINE_float("max_auc_drop", _DEFAULT.max_auc_drop, "fp16 and int8 files: Keras's AUC minus theirs on the "
+                   "labelled parity crops, at most.", lower_bound=0, upper_bound=1)
+flags.DEFINE_float("max_flip_rate", _DEFAULT.max_flip_rate, "fp16 and int8 files: the share of parity images "
+                   "whose verdict (p > 0.5) differs from Keras's, at most.", lower_bound=0, upper_bound=1)
 
 
 def main(argv):
@@ -48,8 +59,9 @@ def main(argv):
         raise app.UsageError("give --workdir, or --model with --output")
     try:
         source = load_source(FLAGS.workdir, FLAGS.model, FLAGS.manifest)
+        criterion = QuantizedCriterion(FLAGS.min_rank_correlation, FLAGS.max_auc_drop, FLAGS.max_flip_rate)
         report = export_model(source, output, FLAGS.formats, FLAGS.quantize, FLAGS.calibration_images,
-                              FLAGS.parity_images, FLAGS.seed)
+                              FLAGS.parity_images, FLAGS.seed, criterion)
     except (ValueError, FileNotFoundError) as error:
         return cli.fail(error)
     if source.saved_policy:
@@ -57,7 +69,9 @@ def main(argv):
     print(summary(report))
     print(f"report: {os.path.join(output, 'export_report.json')}")
     if not report["passed"]:
-        return cli.fail("a file differs from the Keras model by more than the tolerance (see the report)", cli.FAILED)
+        failed = [report["files"].get(name, {}).get("path", name) for name, row in report["parity"]["files"].items()
+                  if row["passed"] is False]
+        return cli.fail(f"{', '.join(failed)} did not pass the parity check (see the report)", cli.FAILED)
     return cli.OK
 
 

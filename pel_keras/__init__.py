@@ -13,11 +13,19 @@ def build_model(*args, **kwargs):
 
 
 def load_model(path, compile=False):
-    """Loads a saved PEL ``.keras`` model (registers the PEL layers first)."""
+    """Loads a saved PEL ``.keras`` model in Keras safe mode (registers the PEL layers first).
+
+    Raises:
+        OSError: the path cannot be read; the message names it and says why (missing, a folder, permission
+            denied, a symbolic link loop).
+        ValueError: not a whole ``.keras`` file (truncated, text, another format), or Keras refuses it.
+    """
     import keras
 
     import pel_keras.layers  # noqa: F401  (registers the serializable PEL layers)
+    from pel_keras.files.readable import check_keras_file
 
+    check_keras_file(path)  # Keras reports all of these as "File not found"
     return keras.saving.load_model(path, compile=compile)
 
 

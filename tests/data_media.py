@@ -3,6 +3,8 @@ that ship in packages (scikit-image's astronaut, matplotlib's grace_hopper.jpg).
 
 import functools
 import os
+import struct
+import zlib
 
 import cv2
 import imageio_ffmpeg
@@ -54,4 +56,22 @@ def write_h264(path, frames, fps=30):
     for image in frames:
         writer.send(np.ascontiguousarray(image[..., ::-1]))
     writer.close()
+    return path
+
+
+def _png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def write_png_bomb(path, width=20000, height=20000):
+    """Writes a real, valid PNG of ``width`` x ``height`` black pixels (1 bit each), compressed as it is
+    written, so that neither this process nor the file holds the image: 20000x20000 is ~48 KB on disk and
+    1.2 GB once decoded to 8-bit BGR."""
+    row = b"\x00" + bytes((width + 7) // 8)  # filter type 0, then the row's bits
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit grey, deflate, no interlace
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", data)
+                + _png_chunk(b"IEND", b""))
     return path

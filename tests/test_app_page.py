@@ -156,7 +156,7 @@ def test_app_py_exits_with_2_for_a_bad_model_flag_or_port(tmp_path):
     taken.bind(("127.0.0.1", 0))
     taken.listen()
     port = taken.getsockname()[1]
-    for flags, words in ((["--model=missing.keras"], "missing.keras: no such model file"),
+    for flags, words in ((["--model=missing.keras"], "missing.keras: no such file or folder"),
                          (["--model=x.keras", "--threshold=2"], "threshold"),
                          (["--model=x.keras", "--port=0"], "port"),
                          (["--model=x.keras", f"--port={port}"], f"cannot serve on 127.0.0.1:{port}")):

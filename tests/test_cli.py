@@ -29,6 +29,10 @@ BAD_VALUES = [
     ("export/edge_predict.py", ["x.mp4", "--model=m.tflite", "--frames=0"], "--frames"),
     ("export/edge_predict.py", ["x.mp4", "--model=m.tflite", "--threads=0"], "--threads"),
     ("export/edge_predict.py", ["x.mp4", "--model=m.onnx"], "--model"),
+    ("predict.py", ["x.mp4", "--model=m.keras", "--max_megapixels=0"], "--max_megapixels"),
+    ("prepare.py", ["--dataset=ffpp", "--input=raw", "--output=out", "--max_megapixels=-1"], "--max_megapixels"),
+    ("visualize.py", ["--workdir=run", "--images=a.png", "--max_megapixels=0"], "--max_megapixels"),
+    ("export/edge_predict.py", ["x.mp4", "--model=m.tflite", "--max_megapixels=0"], "--max_megapixels"),
 ]
 
 

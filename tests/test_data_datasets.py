@@ -2,12 +2,13 @@
 
 import collections
 import os
+import re
 
 import pytest
 
 import data_layouts
 from pel_keras.data.datasets import Record, check_ids, dataset_tag, read_dataset
-from pel_keras.data.datasets.ffpp import official_splits
+from pel_keras.data.datasets.ffpp import official_splits, read_pairs
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +152,58 @@ def test_nested_or_repeated_ids_are_refused(tmp_path, clips):
         read_dataset("folder", str(root))
     with pytest.raises(ValueError, match="given to both a.mp4 and b.mp4"):
         check_ids([Record("a.mp4", 0, "test", "x", "s"), Record("b.mp4", 1, "test", "x", "s")])
+
+
+def raises_naming(path, problem):
+    return pytest.raises(ValueError, match=re.escape(str(path)) + ".*" + problem)
+
+
+def test_a_corrupt_split_list_names_the_file_and_the_problem(tmp_path):
+    path = tmp_path / "train.json"
+    for content, problem in (('[["071", "054"], ["720"', "not valid JSON: Expecting .,. delimiter at line 1 column 24"),
+                             ('{"071": "054"}', "holds a JSON dict, expected a list"),
+                             ('[["071", "054"], ["720"]]', re.escape("holds ['720'], expected pairs of ids"))):
+        path.write_text(content)
+        with raises_naming(path, problem):
+            read_pairs(path)
+    path.write_text('[["071", "054"]]')
+    assert read_pairs(path) == [["071", "054"]]
+
+
+def test_corrupt_dfdc_metadata_and_labels_name_the_file_and_the_problem(tmp_path, clips):
+    root = data_layouts.make_dfdc(tmp_path, clips)
+    meta = tmp_path / "dfdc_train_part_0" / "metadata.json"
+    whole = meta.read_bytes()
+    for content, problem in ((whole[:-3], "is not valid JSON: .* at line 1 column"),
+                             (b"[]", "holds a JSON list, expected an object"),
+                             (b'{"real_a.mp4": "REAL"}', "real_a.mp4 has 'REAL', expected an object with label"),
+                             (b'{"real_a.mp4": {"label": "REAL", "original": 7}}', "has original 7"),
+                             (b"\xff\xd8\xff\xe0 a JPEG", "is not UTF-8 text")):
+        meta.write_bytes(content)
+        with raises_naming(meta, problem):
+            read_dataset("dfdc", str(root))
+    meta.unlink()
+    meta.mkdir()
+    with raises_naming(meta, "cannot be read: Is a directory"):
+        read_dataset("dfdc", str(root))
+    meta.rmdir()
+    meta.symlink_to(meta)
+    with pytest.raises(FileNotFoundError, match=re.escape(str(meta)) + r" \(Too many levels of symbolic links\)"):
+        read_dataset("dfdc", str(root))
+    meta.unlink()
+    meta.write_bytes(whole)
+    labels = tmp_path / "test" / "labels.csv"
+    labels.write_bytes(b"filename,label\n\xff\xfe,1\n")
+    with raises_naming(labels, "is not UTF-8 text"):
+        read_dataset("dfdc", str(root))
+    labels.write_text("filename,label\n" + "x" * 200_000 + ",1\n")
+    with raises_naming(labels, ": not CSV after line 1 .field larger than field limit"):
+        read_dataset("dfdc", str(root))
+
+
+def test_a_binary_celebdf_list_names_the_file(tmp_path, clips):
+    root = data_layouts.make_celebdf(tmp_path, clips)
+    test_list = tmp_path / "List_of_testing_videos.txt"
+    test_list.write_bytes(b"\x00\x01\x02\xfe binary")
+    with raises_naming(test_list, "is not UTF-8 text"):
+        read_dataset("celebdf", str(root))

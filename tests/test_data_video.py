@@ -79,8 +79,12 @@ def test_missing_and_undecodable_inputs(tmp_path):
     with pytest.raises(MediaError, match="no such file"):
         sample_frames(str(tmp_path / "nope.mp4"), 4)
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 truncated")
-    with pytest.raises(MediaError, match="broken.jpg: cannot be decoded"):
+    with pytest.raises(MediaError, match="broken.jpg: a JPEG with no frame header"):
         sample_frames(str(tmp_path / "broken.jpg"), 4)
+    encoded = cv2.imencode(".png", data_media.frame(0))[1].tobytes()
+    (tmp_path / "cut.png").write_bytes(encoded[:len(encoded) // 3])  # its header is whole, its data are not
+    with pytest.raises(MediaError, match="cut.png: cannot be decoded as an image"):
+        sample_frames(str(tmp_path / "cut.png"), 4)
     (tmp_path / "empty").mkdir()
     with pytest.raises(MediaError, match="no readable image"):
         sample_frames(str(tmp_path / "empty"), 4)

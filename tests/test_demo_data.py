@@ -7,7 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from pel_keras.data.demo import DemoConfig, build_demo_dataset, random_view, source_splits
+import data_media
+from pel_keras.data.demo import DemoConfig, build_demo_dataset, package_faces, random_view, source_splits
 from pel_keras.data.faces import Face
 from pel_keras.data.manifest import read_manifest
 
@@ -64,6 +65,21 @@ def test_user_images_join_and_faceless_ones_are_skipped(tmp_path, capsys):
     sources = {row["source"] for row in read_manifest(manifest)}
     assert any(source.endswith("me.png") for source in sources)
     assert "user/wall.png" in capsys.readouterr().out
+
+
+def test_user_images_follow_the_media_rule_and_a_bomb_is_refused(tmp_path, capsys):
+    real_dir = tmp_path / "mine"
+    (real_dir / "trip").mkdir(parents=True)
+    cv2.imwrite(str(real_dir / "me.jpg"), data_media.faces()[0])
+    cv2.imwrite(str(real_dir / "trip" / "0001.tif"), data_media.faces()[1])  # a sub-folder's images count too
+    data_media.write_png_bomb(str(real_dir / "bomb.png"))
+    assert cv2.imwritemulti(str(real_dir / "clip.gif"), [data_media.frame(0)])
+    (real_dir / "notes.txt").write_text("not a photo")
+    sources = [source for source, _ in package_faces(str(real_dir))]
+    assert sources == ["astronaut", "grace_hopper", "user/me.jpg", os.path.join("user/trip", "0001.tif")]
+    printed = capsys.readouterr().out
+    assert "bomb.png: 20000x20000 pixels (400 megapixels) is above the limit of 50 megapixels" in printed
+    assert "clip.gif skipped: a video" in printed and "notes.txt skipped: not a media file" in printed
 
 
 def test_a_share_of_the_users_images_is_never_trained_on():

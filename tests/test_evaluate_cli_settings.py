@@ -71,7 +71,8 @@ def test_missing_or_broken_run_files_are_named(run, tmp_path):
 
 
 def test_missing_model_and_data_folders_are_named(run, tmp_path):
-    with pytest.raises(FileNotFoundError, match=re.escape(f"--model: {tmp_path / 'pel.tflite'} not found")):
+    missing = f"--model: {tmp_path / 'pel.tflite'}: no such file or folder"
+    with pytest.raises(FileNotFoundError, match=re.escape(missing)):
         plan_evaluation(EvalConfig(run, model=str(tmp_path / "pel.tflite")))
     with pytest.raises(FileNotFoundError, match=re.escape(f"--data_dir: no folder '{tmp_path / 'moved'}'")):
         plan_evaluation(EvalConfig(run, data_dir=str(tmp_path / "moved")))
@@ -81,7 +82,8 @@ def test_missing_model_and_data_folders_are_named(run, tmp_path):
     with pytest.raises(FileNotFoundError, match=r"data_dir of .*config.json: no folder .*moved'; pass --data_dir"):
         plan_evaluation(EvalConfig(run))
     os.remove(os.path.join(run, "best.keras"))
-    with pytest.raises(FileNotFoundError, match=re.escape(f"--workdir: {os.path.join(run, 'best.keras')} not found")):
+    missing = f"--workdir: {os.path.join(run, 'best.keras')}: no such file or folder"
+    with pytest.raises(FileNotFoundError, match=re.escape(missing)):
         plan_evaluation(EvalConfig(run))
 
 

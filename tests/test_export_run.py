@@ -4,6 +4,7 @@ predictor with TensorFlow unimportable."""
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -19,8 +20,10 @@ from ai_edge_litert.interpreter import Interpreter
 from skimage import data
 
 import data_media
+import peak_memory
 import pel_keras
 from export_helpers import SIZE, face_crops, make_run
+from killed_writer import kill_while_writing, snapshot
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.video import sample_frames
 
@@ -99,6 +102,15 @@ def test_report_parity_holds_on_real_faces_and_measures_the_quantized_files(run)
     bfloat16 = parity["files"]["keras_mixed_bfloat16"]  # the model as trained, against its float32 rebuild
     for row in (fp16, int8, bfloat16):
         assert row["tolerance"] is None and row["within_tolerance"] is None and row["auc"] == 1.0
+    # The quantized files meet their criterion: the ranking, the AUC and every verdict kept (the PEL features
+    # behind the probe move by less than int8's rounding changes the order of faces).
+    for row in (fp16, int8):
+        quantized = row["quantized"]
+        assert row["passed"] and quantized["passed"] and quantized["failures"] == [], quantized
+        assert quantized["rank_correlation"] >= 0.95 and quantized["verdict_flips"] == 0
+        assert quantized["auc_drop"] == 0 and quantized["criterion"]["min_rank_correlation"] == 0.95
+    assert bfloat16["quantized"] is None and bfloat16["passed"] is None  # the model as trained: measured
+    assert "criterion met" in run.stdout
     # Bounds: the class means sit 6 logits apart (export_helpers.fit_classifier). fp16 weights keep 11
     # significant bits and move no probability by more than a few 1e-3. int8 activations (8 bits) and
     # bfloat16 (8 significant bits, every activation rounded) moved it by at most 0.11 and 0.05 over 7
@@ -219,3 +231,46 @@ def test_edge_predictor_exits_1_when_no_face_is_found(run, tmp_path):
     cv2.imwrite(empty, data_media.frame(0, with_face=False))
     result = _run(["export/edge_predict.py", f"--model={run.out}/pel_int8.tflite", empty])
     assert result.returncode == 1 and "no face found" in result.stdout
+
+
+def _face_photo(folder):
+    path = os.path.join(folder, "astronaut.png")
+    cv2.imwrite(path, cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    return path
+
+
+@pytest.mark.parametrize("model", ["../best.keras", "saved_model", *TFLITES, "pel.onnx"])
+def test_every_exported_format_goes_through_predict_json(run, model, tmp_path):
+    photo, output = _face_photo(str(tmp_path)), str(tmp_path / "results.json")
+    trust = ["--trust_model"] if model == "saved_model" else []  # its own export: a graph this test trusts
+    result = _run(["predict.py", photo, f"--model={os.path.join(run.out, model)}", f"--json={output}", *trust])
+    assert result.returncode == 0, result.stderr[-3000:]
+    with open(output) as f:
+        document = json.load(f)
+    assert document["image_size"] == SIZE and document["model"].endswith(model.lstrip("./"))
+    [scored] = document["inputs"]
+    assert scored["status"] == "ok" and 0 <= scored["score"] <= 1 and scored["verdict"] in ("real", "fake")
+
+
+def test_an_export_killed_mid_way_leaves_the_previous_export_whole(run):
+    before = snapshot(run.out)
+    kill_while_writing(["export/export.py", f"--workdir={run.workdir}", "--calibration_images=16",
+                        "--parity_images=8"], run.out)
+    leftovers = [os.path.join(run.out, name) for name in os.listdir(run.out) if name.startswith(".")]
+    assert leftovers and all(".pel-tmp" in name for name in leftovers)  # the killed writer's temporaries
+    for path in leftovers:
+        shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+    assert snapshot(run.out) == before
+
+
+def test_edge_predictor_refuses_a_decompression_bomb_from_its_header(run, tmp_path):
+    bomb = data_media.write_png_bomb(str(tmp_path / "bomb.png"))
+    photo = _face_photo(str(tmp_path))
+    env = dict(os.environ, PYTHONPATH=_poisoned_path(str(tmp_path / "blocked")))
+    done, peak = peak_memory.run_script("export/edge_predict.py", [f"--model={run.out}/pel_fp32.tflite", bomb, photo],
+                                        cwd=REPO, env=env)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert (f"edge_predict.py: {bomb}: 20000x20000 pixels (400 megapixels) is above the limit of 50 megapixels"
+            in done.stderr) and "raise --max_megapixels" in done.stderr
+    assert f"{photo}  overall fake probability" in done.stdout
+    assert peak < 600, peak  # 2345 MB before the header check, with a 2 KB .tflite (73 MB for a photo)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import data_media
+import peak_memory
 import trained_run
 from pel_keras.data.faces import crop_face, detect_faces, make_detector, square_box
 from pel_keras.data.video import sample_frames
@@ -143,3 +144,19 @@ def test_predict_input_reports_each_stage_and_hands_over_frames_and_maps(run, me
     without = predict_input(item, Scorer(str(run.directory / "best.keras"), batch_size=3), make_detector("yunet"),
                             PredictConfig(frames=5), on_frames=lambda *frames: handed.append(frames))
     assert handed[-1][1] == [None] * 5 and without.to_dict() == result.to_dict()
+
+
+def test_cli_refuses_a_decompression_bomb_from_its_header_and_scores_a_gif_in_a_folder(run, tmp_path):
+    bomb = data_media.write_png_bomb(str(tmp_path / "bomb.png"))  # 48 KB, 20000x20000 pixels
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    assert cv2.imwritemulti(str(folder / "clip.gif"), trained_run.frames(False, 4))
+    (folder / "notes.txt").write_text("not media")
+    done, peak = peak_memory.run_script("predict.py", [bomb, folder, f"--model={run.directory / 'best.keras'}",
+                                                       "--frames=2"], cwd=ROOT)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert (f"{bomb}: no score (error): {bomb}: 20000x20000 pixels (400 megapixels) is above the limit of 50 "
+            "megapixels") in done.stdout and "raise --max_megapixels" in done.stdout
+    assert f"{folder / 'clip.gif'}: REAL score" in done.stdout  # a GIF in a folder is a video, scored
+    assert f"{folder / 'notes.txt'}: skipped: not a media file (extension .txt)" in done.stderr
+    assert peak < 2000, peak  # 4207 MB before the header check (780 MB to load the model and score a photo)

@@ -1,7 +1,9 @@
 """End-to-end preparation on small raw datasets in the official layouts, written as real videos."""
 
 import collections
+import ctypes
 import csv
+import functools
 import os
 import signal
 import subprocess
@@ -12,6 +14,7 @@ import cv2
 import pytest
 
 import data_layouts
+import data_media
 from pel_keras.data.manifest import COLUMNS, read_manifest
 from pel_keras.data.prepare import PrepareConfig, prepare
 
@@ -64,15 +67,18 @@ def test_resume_after_an_interruption_has_no_duplicates(tmp_path, clips):
     prepare(cfg)
     out = tmp_path / "out" / "ffpp_c23"
     complete = (out / "manifest.csv").read_text()
-    # What a kill leaves: half-written crops, and crops renamed into place whose outcome was never stored.
+    # What a kill leaves: a video's crops half-written in the staging folder, and crops put in place whose
+    # outcome was never stored.
+    staged = out / ".pel-tmp" / "shard-1-of-1" / "youtube" / "953"
     os.remove(out / "records" / "youtube" / "953.json")
-    (out / "crops" / "youtube" / "953" / "000005.png").unlink()
+    staged.parent.mkdir(parents=True)
+    os.rename(out / "crops" / "youtube" / "953", staged)
+    (staged / "000005.png").unlink()
     os.remove(out / "records" / "Deepfakes" / "054_071.json")
-    os.rename(out / "crops" / "Deepfakes" / "054_071", out / "crops" / "Deepfakes" / "054_071.partial")
     summary = prepare(cfg)
     assert (summary.skipped, summary.done) == (10, 2)
     assert (out / "manifest.csv").read_text() == complete
-    assert not list((out / "crops" / "Deepfakes").glob("*.partial"))
+    assert os.listdir(out / ".pel-tmp") == []
     assert (out / "crops" / "youtube" / "953" / "000005.png").is_file()
     again = prepare(cfg)
     assert (again.skipped, again.done, again.crops) == (12, 0, 0)
@@ -95,7 +101,7 @@ def test_killed_run_resumes_to_the_same_manifest(tmp_path, clips):
     resumed = subprocess.run(args + [f"--output={tmp_path / 'out'}"], cwd=REPO, capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert (tmp_path / "out/ffpp_c23/manifest.csv").read_text() == (tmp_path / "ref/ffpp_c23/manifest.csv").read_text()
-    assert not list((tmp_path / "out/ffpp_c23/crops").rglob("*.partial"))
+    assert os.listdir(tmp_path / "out/ffpp_c23/.pel-tmp") == []
 
 
 def test_bad_files_are_logged_skipped_and_counted_by_the_script(tmp_path, clips):
@@ -118,6 +124,27 @@ def test_bad_files_are_logged_skipped_and_counted_by_the_script(tmp_path, clips)
     rows = read_manifest(tmp_path / "out" / "mine" / "manifest.csv")
     assert sorted({(r["video"], r["label"], r["split"]) for r in rows}) == [("fake/good.mp4", 1, "test"), ("real/good.mp4", 0, "test")]
     assert len(rows) == 6
+
+
+def test_a_bomb_is_refused_a_gif_prepared_and_the_limit_is_the_flags(tmp_path):
+    raw = tmp_path / "mine"
+    data_media.write_video(str(raw / "real" / "clip.mp4"), 3, size=(192, 144))  # 0.028 megapixels
+    (raw / "fake").mkdir()
+    assert cv2.imwritemulti(str(raw / "fake" / "clip.gif"), [data_media.frame(i, (160, 120)) for i in range(3)])
+    data_media.write_png_bomb(str(raw / "fake" / "bomb.png"))
+    (raw / "fake" / "notes.txt").write_text("not media")
+    result = subprocess.run(
+        [sys.executable, "prepare.py", "--dataset=folder", f"--input={raw}", f"--output={tmp_path / 'out'}",
+         "--frames=3", "--size=64", "--workers=1", "--max_megapixels=0.025"], cwd=REPO, capture_output=True, text=True,
+    )
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "notes.txt: skipped: not a media file (extension .txt)" in result.stderr
+    failures = {r["video"]: r["reason"] for r in read_csv(tmp_path / "out" / "mine" / "failures.csv")}
+    assert set(failures) == {"fake/bomb.png", "real/clip.mp4"}
+    assert "bomb.png: 20000x20000 pixels (400 megapixels) is above the limit of 0.025 megapixels" in failures["fake/bomb.png"]
+    assert "clip.mp4: 192x144 pixels" in failures["real/clip.mp4"] and "--max_megapixels" in failures["real/clip.mp4"]
+    rows = read_manifest(tmp_path / "out" / "mine" / "manifest.csv")
+    assert {(r["video"], r["frame"]) for r in rows} == {("fake/clip.gif", i) for i in range(3)}
 
 
 def test_frames_and_videos_without_faces_are_counted_and_reported(tmp_path, clips):
@@ -173,6 +200,10 @@ def test_resuming_with_other_crop_settings_is_refused(tmp_path, clips):
         prepare(config("dfd", raw, tmp_path / "out", frames=1, size=128))
     with pytest.raises(ValueError, match="shard must be K/N"):
         config("dfd", raw, tmp_path / "out", shard=(0, 2))
+    settings = tmp_path / "out" / "dfd_c23" / "prepare.json"
+    settings.write_text('{"frames": 1, "si')
+    with pytest.raises(ValueError, match=f"preparation settings {settings} is not valid JSON"):
+        prepare(config("dfd", raw, tmp_path / "out", frames=1))
 
 
 def test_script_reports_a_missing_list_file_with_status_2(tmp_path):
@@ -180,3 +211,45 @@ def test_script_reports_a_missing_list_file_with_status_2(tmp_path):
                             cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 2
     assert f"expected {tmp_path / 'List_of_testing_videos.txt'}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_script_reports_a_corrupt_metadata_file_with_status_2(tmp_path, clips):
+    raw = data_layouts.make_dfdc(tmp_path / "raw", clips)
+    meta = raw / "dfdc_train_part_1" / "metadata.json"
+    meta.write_text(meta.read_text()[:40])
+    result = subprocess.run([sys.executable, "prepare.py", "--dataset=dfdc", f"--input={raw}",
+                             f"--output={tmp_path / 'out'}"], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"prepare.py: DFDC part metadata {meta} is not valid JSON: ")
+
+
+def without_permission_override():
+    """Runs the child as root without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH, so file modes apply to it."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "PR_CAPBSET_DROP")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0, reason="drops root's capabilities")
+def test_unreadable_and_missing_videos_reach_failures_csv_with_the_readers_reason(tmp_path, clips):
+    raw = tmp_path / "mine"
+    data_layouts.put(clips.face, str(raw / "real" / "good.mp4"))
+    data_layouts.put(clips.face, str(raw / "real" / "locked.mp4"))
+    os.chmod(raw / "real" / "locked.mp4", 0)
+    (raw / "fake").mkdir()
+    (raw / "fake" / "loop.mp4").symlink_to(raw / "fake" / "loop.mp4")
+    (raw / "fake" / "gone.mp4").symlink_to(raw / "fake" / "moved-away.mp4")
+    run = functools.partial(subprocess.run, cwd=REPO, capture_output=True, text=True,
+                            preexec_fn=without_permission_override)
+    result = run([sys.executable, "prepare.py", "--dataset=folder", f"--input={raw}", f"--output={tmp_path / 'out'}",
+                  "--frames=3", "--size=64", "--workers=2"])
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    failures = {r["video"]: r for r in read_csv(tmp_path / "out" / "mine" / "failures.csv")}
+    assert set(failures) == {"real/locked.mp4", "fake/loop.mp4", "fake/gone.mp4"}
+    for video, failure in failures.items():
+        reader = run([sys.executable, "-c", "import sys; from pel_keras.data.video import sample_frames\n"
+                      "try:\n    sample_frames(sys.argv[1], 3)\nexcept Exception as error:\n    print(error)",
+                      str(raw / video)])
+        assert failure["kind"] == "error" and failure["reason"] == reader.stdout.strip()
+        assert str(raw / video) in failure["reason"]

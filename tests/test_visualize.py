@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+import data_media
 import pel_keras
 import trained_run
 from pel_keras.data.video import MediaError, read_frame
@@ -114,3 +115,15 @@ def test_an_ablation_gets_the_figures_it_can_show_and_the_missing_layer_named(me
         assert figure.shape == (200 + 60, 2 * 200, 3) and figure.std() > 30
     with pytest.raises(MissingModuleError, match="rgb_noise_enhancement_1"):
         self_enhancement_pairs(model)
+
+
+def test_images_and_masks_above_the_pixel_limit_are_refused_before_decoding(run, media, tmp_path):
+    bomb = data_media.write_png_bomb(str(tmp_path / "bomb.png"))
+    with pytest.raises(MediaError, match=r"bomb.png: 20000x20000 pixels .* raise --max_megapixels"):
+        read_faces([bomb], [], 64)
+    with pytest.raises(MediaError, match=r"bomb.png: 20000x20000 pixels"):  # as a mask
+        read_faces([str(media / "real.png")], [bomb], 64)
+    command = [sys.executable, "visualize.py", f"--workdir={run.directory}", f"--images={media / 'real.png'}",
+               "--max_megapixels=0.02", f"--output_dir={tmp_path / 'figures'}"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "real.png: 192x144 pixels (0.0276 megapixels) is above the limit" in done.stderr

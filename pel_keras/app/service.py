@@ -14,10 +14,9 @@ import threading
 import traceback
 
 from pel_keras.app.drawing import draw_boxes, fit_for_display
-from pel_keras.app.limits import check_media
 from pel_keras.app.model_card import model_format
 from pel_keras.data.faces import make_detector
-from pel_keras.data.video import MediaError
+from pel_keras.data.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, MediaError, is_image, is_video
 from pel_keras.evaluation.predictors import ModelError
 from pel_keras.prediction.heatmaps import draw_heatmap, write_image
 from pel_keras.prediction.inputs import expand_inputs
@@ -54,7 +53,17 @@ class Analysis:
         return max(scored)[1] if scored and self.frames else None
 
 
-def load_scorer(model, batch_size, image_size, num_threads=None):
+def check_kind(path, name):
+    """Raises :class:`MediaError` naming ``name`` (the file as uploaded) unless its extension is a video's or an
+    image's: the rule :func:`~pel_keras.data.media.list_media` applies inside a folder, so the page and
+    ``predict.py DIR`` agree on what is media. (Frames above the pixel limit are refused by
+    :func:`~pel_keras.prediction.predict.predict_input`, from the header, before decoding.)"""
+    if not (is_image(path) or is_video(path)):
+        raise MediaError(f"{name}: not a video or an image (the app reads {' '.join(VIDEO_EXTENSIONS)} videos and "
+                         f"{' '.join(IMAGE_EXTENSIONS)} images)")
+
+
+def load_scorer(model, batch_size, image_size, num_threads=None, trusted=False):
     """``(scorer, heatmaps_note)``: a :class:`Scorer` with heatmaps where the model allows them, and None, or
     one without and the reason (the page shows it where the heatmap would be).
 
@@ -67,12 +76,13 @@ def load_scorer(model, batch_size, image_size, num_threads=None):
                 ".keras model to see them")
     else:
         try:
-            return Scorer(model, heatmaps=True, batch_size=batch_size, image_size=image_size), None
+            return Scorer(model, heatmaps=True, batch_size=batch_size, image_size=image_size, trusted=trusted), None
         except ModelError:
             raise
         except ValueError as error:  # not a PEL model: no stream features or classifier to split
             note = f"not available for this model: {error}"
-    return Scorer(model, batch_size=batch_size, image_size=image_size, num_threads=num_threads), note
+    return Scorer(model, batch_size=batch_size, image_size=image_size, num_threads=num_threads,
+                  trusted=trusted), note
 
 
 def _as_uploaded(result, path, name):
@@ -89,16 +99,15 @@ class ScoringService:
         config: the :class:`~pel_keras.prediction.predict.PredictConfig` (its threshold is the default one).
         batch_size: face crops per model call.
         image_size: the crop side for a model whose input size is dynamic.
-        max_megapixels: larger frames are refused before they are decoded.
         num_threads: threads of a ``.tflite`` or ``.onnx`` model (TensorFlow formats use TensorFlow's).
 
     Raises:
         ModelError: the model does not load.
     """
 
-    def __init__(self, model, config, batch_size=32, image_size=None, max_megapixels=40.0, num_threads=None):
-        self.model, self.config, self.batch_size, self.max_megapixels = model, config, batch_size, max_megapixels
-        self.scorer, self.heatmaps_note = load_scorer(model, batch_size, image_size, num_threads)
+    def __init__(self, model, config, batch_size=32, image_size=None, num_threads=None, trusted=False):
+        self.model, self.config, self.batch_size = model, config, batch_size
+        self.scorer, self.heatmaps_note = load_scorer(model, batch_size, image_size, num_threads, trusted)
         self.detector = make_detector(config.detector)
         self.settings = json_settings(model, config, self.scorer.image_size)
         self._lock = threading.Lock()
@@ -110,7 +119,7 @@ class ScoringService:
         item = dataclasses.replace(expand_inputs([path])[0], name=name)
         kind = item.kind
         try:
-            check_media(path, name, self.max_megapixels)
+            check_kind(path, name)
             with self._lock:
                 result = predict_input(item, self.scorer, self.detector, self.config, progress, on_frames)
         except MediaError as error:

@@ -13,7 +13,6 @@ other reached a held-out AUC near 0.8 (README, The demo); a share of the user's 
 """
 
 import dataclasses
-import glob
 import json
 import os
 import shutil
@@ -23,13 +22,14 @@ import matplotlib.cbook
 import numpy as np
 from skimage import data as skimage_data
 
+from pel_keras.data.decoding import read_image
 from pel_keras.data.faces import Face, crop_face, detect_faces, make_detector
 from pel_keras.data.datasets.records import stable_fraction
 from pel_keras.data.manifest import COLUMNS, MANIFEST, csv_text
+from pel_keras.data.media import MediaError, is_image, list_images, list_media
 from pel_keras.files.atomic import atomic_write
 from pel_keras.data.sbi import SBIConfig, pseudo_fake_pair
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 # Share of the user's images kept out of training: the unseen faces of the held-out AUC.
 USER_HELD_OUT = 0.2
 # YuNet's landmarks, mirrored: right eye <-> left eye, right mouth corner <-> left mouth corner.
@@ -61,24 +61,41 @@ class DemoConfig:
             raise ValueError(f"invalid DemoConfig {self}: size >= 32, frames >= 1, three video counts >= 1")
 
 
+def _user_images(real_dir):
+    """The images below ``real_dir`` (:func:`~pel_keras.data.media.list_media`'s media, frame folders
+    opened up); what is not read is reported with the reason."""
+    listing = list_media(real_dir)
+    paths, skipped = [], list(listing.skipped)
+    for item in listing.media:
+        if os.path.isdir(item):
+            paths += list_images(item)
+        elif is_image(item):
+            paths.append(item)
+        else:
+            skipped.append((item, "a video; the demo's real faces are photos"))
+    for path, reason in skipped:
+        print(f"demo data: {path} skipped: {reason}")
+    return sorted(paths)
+
+
 def package_faces(real_dir=None):
-    """``[(source, RGB uint8 image)]``: the packaged photographs, then every image under ``real_dir``."""
+    """``[(source, RGB uint8 image)]``: the packaged photographs, then every image under ``real_dir``
+    that reads (one that does not, or is above the default pixel limit, is reported and skipped)."""
     hopper = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
     faces = [("astronaut", skimage_data.astronaut()), ("grace_hopper", _read_rgb(hopper))]
     if real_dir:
         if not os.path.isdir(real_dir):
             raise FileNotFoundError(f"--real_dir {real_dir}: no such folder")
-        paths = sorted(p for p in glob.glob(os.path.join(real_dir, "**", "*"), recursive=True)
-                       if p.lower().endswith(IMAGE_EXTENSIONS))
-        faces += [(f"user/{os.path.relpath(p, real_dir)}", _read_rgb(p)) for p in paths]
+        for path in _user_images(real_dir):
+            try:
+                faces.append((f"user/{os.path.relpath(path, real_dir)}", _read_rgb(path)))
+            except MediaError as error:
+                print(f"demo data: {error}; skipped")
     return faces
 
 
 def _read_rgb(path):
-    image = cv2.imread(path, cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError(f"{path}: not a readable image")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return cv2.cvtColor(read_image(path), cv2.COLOR_BGR2RGB)
 
 
 def source_splits(source):

@@ -16,6 +16,7 @@ Every file is written to a temporary name and renamed, so a reader never sees ha
 import csv
 import io
 import json
+import logging
 import os
 
 import numpy as np
@@ -25,6 +26,9 @@ from pel_keras.files.atomic import atomic_write
 COLUMNS = ("path", "label", "video", "split", "source", "frame", "score", "box", "landmarks")
 FAILURE_COLUMNS = ("video", "path", "kind", "reason")
 MANIFEST, FAILURES = "manifest.csv", "failures.csv"
+PNG_START, PNG_END = b"\x89PNG\r\n\x1a\n", b"\x00\x00\x00\x00IEND\xaeB`\x82"  # signature; empty IEND chunk
+
+log = logging.getLogger(__name__)
 
 
 def csv_text(columns, rows):
@@ -101,17 +105,50 @@ def record_path(out_dir, video):
 
 
 def load_record(out_dir, video):
-    """The stored outcome of ``video`` (a dict with ``status``, ``rows``, ...), or None if there is none."""
+    """The stored outcome of ``video`` (a dict with ``status``, ``rows``, ...), or None if there is none.
+
+    A record that does not read as JSON (cut short by a power failure) counts as none, with a warning.
+    """
     path = record_path(out_dir, video)
     if not os.path.isfile(path):
         return None
-    with open(path) as f:
-        return json.load(f)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except ValueError as error:
+        log.warning("%s: unreadable record (%s); the video counts as not prepared", path, error)
+        return None
 
 
-def save_record(out_dir, video, outcome):
-    """Stores the outcome of ``video`` (see :func:`load_record`)."""
-    atomic_write(record_path(out_dir, video), json.dumps(outcome))
+def save_record(out_dir, video, outcome, durable=False):
+    """Stores the outcome of ``video`` (see :func:`load_record`); ``durable``: flushed to the disk."""
+    atomic_write(record_path(out_dir, video), json.dumps(outcome), durable=durable)
+
+
+def png_is_complete(path):
+    """Whether ``path`` is a whole PNG file: the PNG signature first and the end chunk (IEND) last.
+
+    Two small reads, no decoding: it catches a missing file and one cut short, not damage inside.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        size = os.fstat(fd).st_size
+        return (size >= len(PNG_START) + len(PNG_END) and os.pread(fd, len(PNG_START), 0) == PNG_START
+                and os.pread(fd, len(PNG_END), size - len(PNG_END)) == PNG_END)
+    finally:
+        os.close(fd)
+
+
+def incomplete_crop(out_dir, outcome):
+    """The first crop a stored outcome lists that is missing or not a whole PNG (a path), or None."""
+    for row in outcome["rows"]:
+        path = os.path.join(out_dir, row["path"])
+        if not png_is_complete(path):
+            return path
+    return None
 
 
 def write_outputs(out_dir, records):

@@ -5,11 +5,13 @@ keep the largest, crop it square with ``margin`` and border padding, resize to `
 PNG (lossless: JPEG would add the very compression traces the detector learns). This is the paper's
 preprocessing (Gu et al., AAAI 2022, §4.1) with an offline detector in place of DSFD.
 
-Resumable: a video's crops are written into ``crops/<video>.partial/`` and renamed when complete; then its
-outcome is stored in ``records/<video>.json``. A re-run skips videos with a stored ``ok`` or ``no_face``
-outcome and retries errors. Sharding (``shard=(k, n)``) assigns each video to one of ``n`` parts by a hash
-of its id, so ``n`` machines can write into the same output; each rewrites the manifest from every
-stored outcome, and a last run without sharding (or of any shard) after all finish gives the full one.
+Resumable: a worker writes a video's crops into a staging folder and flushes them to the disk; the run
+renames the folder to ``crops/<video>/`` and then stores the video's outcome in ``records/<video>.json``
+(see :mod:`pel_keras.data.output_folder`). A re-run skips videos with a stored ``ok`` outcome whose crops
+are all there and whole, or a ``no_face`` one, and does the others again. Workers die with the run.
+Sharding (``shard=(k, n)``) assigns each video to one of ``n`` parts by a hash of its id, so ``n``
+machines can write into the same output; each rewrites the manifest from every stored outcome, one at a
+time, so the last shard to end writes the full one.
 """
 
 import dataclasses
@@ -18,17 +20,18 @@ import logging
 import math
 import multiprocessing
 import os
-import shutil
 
 import cv2
 import tqdm
 
-from pel_keras.data import manifest
+from pel_keras.data import manifest, output_folder
 from pel_keras.data.datasets import FFPP_METHODS, dataset_tag, read_dataset
-from pel_keras.data.datasets.records import stable_fraction
+from pel_keras.data.datasets.records import read_json, stable_fraction
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.video import MediaError, sample_frames
-from pel_keras.files.atomic import atomic_write
+from pel_keras.files.atomic import atomic_write, fsync_path, reporting_a_full_disk
+from pel_keras.processes import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,7 @@ class PrepareConfig:
             WildDeepfake, whose images are face crops already; ``yunet`` otherwise).
         workers: processes (0 = one per CPU core); shard: ``(k, n)``, part ``k`` (1-based) of ``n``.
         val_fraction: share of training sources carved into val (DFDC, WildDeepfake).
+        max_megapixels: a video or image whose frames are larger is refused before decoding (an error).
     """
 
     dataset: str
@@ -63,6 +67,7 @@ class PrepareConfig:
     workers: int = 0
     shard: tuple = (1, 1)
     val_fraction: float = 0.1
+    max_megapixels: float = DEFAULT_MAX_MEGAPIXELS
 
     def __post_init__(self):
         k, n = self.shard
@@ -114,17 +119,29 @@ def _row(record, relative_path, index, face, landmarks):
     }
 
 
-def crop_video(record, config, detector, out_dir):
-    """Samples, detects, crops and writes one video's faces; returns its outcome (see :func:`prepare`)."""
-    final = os.path.join(out_dir, "crops", record.video)
-    partial = final + ".partial"
-    for leftover in (partial, final):  # from an interrupted run: this video has no stored outcome
-        shutil.rmtree(leftover, ignore_errors=True)
+def write_png(path, image):
+    """Writes ``image`` (BGR) as a PNG file at ``path`` and flushes it to the disk."""
+    encoded, data = cv2.imencode(".png", image)
+    if not encoded:
+        raise ValueError(f"OpenCV cannot encode a {image.shape} image as PNG for {path}")
+    with open(path, "wb") as f:
+        f.write(data.tobytes())
+        os.fsync(f.fileno())
+
+
+def crop_video(record, config, detector, staging):
+    """Samples, detects, crops and writes one video's faces into ``staging/<video id>/``.
+
+    Returns:
+        ``(outcome, folder)``: the outcome (see :func:`prepare`) and the folder holding the crops, flushed
+        to the disk, or None when there is no crop.
+    """
     try:
-        frames = sample_frames(record.path, config.frames)
-    except (MediaError, cv2.error) as error:
-        return {"status": "error", "reason": str(error), "frames": 0, "rows": []}
-    os.makedirs(partial)
+        frames = sample_frames(record.path, config.frames, config.max_megapixels)
+    except (MediaError, cv2.error, OSError) as error:  # whatever reason the reader gives goes to failures.csv
+        return {"status": "error", "reason": str(error), "frames": 0, "rows": []}, None
+    folder = os.path.join(staging, record.video)
+    os.makedirs(folder)
     rows = []
     for index, frame in frames:
         faces = detect_faces(frame, detector, channels="bgr")
@@ -132,14 +149,14 @@ def crop_video(record, config, detector, out_dir):
             continue
         crop, landmarks = crop_face(frame, faces[0], config.size, config.margin)
         name = f"{index:06d}.png"
-        if not cv2.imwrite(os.path.join(partial, name), crop):
-            raise OSError(f"could not write {os.path.join(partial, name)}")
+        write_png(os.path.join(folder, name), crop)
         rows.append(_row(record, f"crops/{record.video}/{name}", index, faces[0], landmarks))
-    if rows:
-        os.rename(partial, final)
-        return {"status": "ok", "reason": "", "frames": len(frames), "rows": rows}
-    shutil.rmtree(partial)
-    return {"status": "no_face", "reason": f"no face in any of {len(frames)} sampled frames", "frames": len(frames), "rows": []}
+    if not rows:
+        os.rmdir(folder)
+        reason = f"no face in any of {len(frames)} sampled frames"
+        return {"status": "no_face", "reason": reason, "frames": len(frames), "rows": []}, None
+    fsync_path(folder)
+    return {"status": "ok", "reason": "", "frames": len(frames), "rows": rows}, folder
 
 
 _worker = {}
@@ -150,6 +167,7 @@ def _init_worker(config, pooled):
     # threads collapse when cores are shared (measured ~10x slower): one thread, forced in pool workers,
     # in the calling process unless the user chose otherwise (it only counts before yuface loads).
     if pooled:
+        die_with_parent()
         os.environ["OMP_NUM_THREADS"] = "1"
         cv2.setNumThreads(1)
     else:
@@ -159,9 +177,11 @@ def _init_worker(config, pooled):
 
 def _process(job):
     record, out_dir = job
-    outcome = crop_video(record, _worker["config"], _worker["detector"], out_dir)
-    manifest.save_record(out_dir, record.video, outcome)
-    return record, outcome
+    config = _worker["config"]
+    staging = output_folder.staging_folder(out_dir, config.shard)
+    with reporting_a_full_disk(out_dir):
+        outcome, staged = crop_video(record, config, _worker["detector"], staging)
+    return record, outcome, staged
 
 
 def _check_settings(out_dir, config):
@@ -169,17 +189,16 @@ def _check_settings(out_dir, config):
     path = os.path.join(out_dir, "prepare.json")
     settings = {name: getattr(config, name) for name in CROP_SETTINGS}
     if os.path.isfile(path):
-        with open(path) as f:
-            stored = json.load(f)
+        stored = read_json(path, "preparation settings", dict)
         if stored != settings:
             raise ValueError(f"{out_dir} was prepared with {stored}; this run asks for {settings}. "
                              "Use the same settings to resume, or another output folder.")
     else:
-        atomic_write(path, json.dumps(settings, indent=2))
+        atomic_write(path, json.dumps(settings, indent=2), durable=True)
 
 
 def _run(jobs, config):
-    """Yields ``(record, outcome)`` as videos finish, in this process or a pool of ``workers``."""
+    """Yields ``(record, outcome, staged crops)`` as videos finish, in this process or a pool of ``workers``."""
     workers = min(config.workers or os.cpu_count() or 1, max(1, len(jobs)))
     if workers == 1:
         _init_worker(config, pooled=False)
@@ -189,28 +208,42 @@ def _run(jobs, config):
         yield from pool.imap_unordered(_process, jobs)
 
 
+def _trusted(out_dir, video):
+    """Whether the stored outcome of ``video`` stands: ``no_face``, or ``ok`` with every crop whole."""
+    stored = manifest.load_record(out_dir, video)
+    if stored is None or stored["status"] == "error":
+        return False
+    broken = manifest.incomplete_crop(out_dir, stored)
+    if broken is not None:
+        log.warning("%s: %s is missing or incomplete; preparing the video again", video, broken)
+    return broken is None
+
+
 def prepare(config):
     """Prepares ``config.dataset`` into ``config.output/<tag>/``; returns a :class:`Summary`.
 
     Per-video failures (unreadable or non-video files) are stored, listed in ``failures.csv`` and
     counted, and the run goes on; so are videos without any face (kind ``no_face``).
+
+    Raises:
+        FolderLockedError: another process writes this shard of the output (or another sharding of it).
+        DiskFullError: the output's disk is full; finished videos are kept, the run resumes once freed.
     """
     records = read_dataset(config.dataset, config.input, config.compression, config.methods, config.val_fraction)
     out_dir = os.path.join(config.output, dataset_tag(config.dataset, config.input, config.compression))
     os.makedirs(out_dir, exist_ok=True)
-    _check_settings(out_dir, config)
-    mine = [r for r in records if in_shard(r.video, config.shard)]
-    summary = Summary(out_dir, videos=len(mine))
-    jobs = []
-    for record in mine:
-        stored = manifest.load_record(out_dir, record.video)
-        if stored is not None and stored["status"] != "error":
-            summary.skipped += 1
-        else:
-            jobs.append((record, out_dir))
-    for record, outcome in tqdm.tqdm(_run(jobs, config), total=len(jobs), unit="video", disable=None):
-        summary.add(outcome)
-        if outcome["status"] != "ok":
-            log.warning("%s: %s", record.video, outcome["reason"])
-    summary.manifest_rows = manifest.write_outputs(out_dir, records)
+    with output_folder.writer_lock(out_dir, config.shard):
+        with output_folder.shared_files(out_dir):
+            _check_settings(out_dir, config)
+        mine = [r for r in records if in_shard(r.video, config.shard)]
+        jobs = [(r, out_dir) for r in mine if not _trusted(out_dir, r.video)]
+        summary = Summary(out_dir, videos=len(mine), skipped=len(mine) - len(jobs))
+        with output_folder.staging(out_dir, config.shard):
+            for record, outcome, staged in tqdm.tqdm(_run(jobs, config), total=len(jobs), unit="video", disable=None):
+                output_folder.put_in_place(out_dir, record.video, outcome, staged)
+                summary.add(outcome)
+                if outcome["status"] != "ok":
+                    log.warning("%s: %s", record.video, outcome["reason"])
+        with output_folder.shared_files(out_dir):
+            summary.manifest_rows = manifest.write_outputs(out_dir, records)
     return summary

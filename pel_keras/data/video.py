@@ -4,32 +4,18 @@ Implements the paper's "N frames sampled at equal intervals" per video (Gu et al
 over the frames that really decode. Seeking with ``CAP_PROP_POS_FRAMES`` can land several frames off
 and ``CAP_PROP_FRAME_COUNT`` can overstate what decodes, so videos are read sequentially with
 ``grab()`` and only the wanted frames are ``retrieve()``-d; when the decoded count turns out to differ
-from the container's claim, the video is read again with the true count.
+from the container's claim, the video is read again with the true count. Every file is opened through
+:mod:`pel_keras.data.decoding`: a file that cannot be read says why, and one whose frames are above the
+pixel limit is refused before it is decoded. Which files are what is :mod:`pel_keras.data.media`'s rule.
 
 This module must not import TensorFlow: the edge predictor reuses it.
 """
 
-import os
-
 import cv2
 import numpy as np
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
-VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".flv", ".wmv")
-
-
-class MediaError(RuntimeError):
-    """A file that cannot be read as the video or image it should be (the message says why)."""
-
-
-def is_image(path):
-    """True when ``path`` has an image file extension."""
-    return str(path).lower().endswith(IMAGE_EXTENSIONS)
-
-
-def is_video(path):
-    """True when ``path`` has a video file extension."""
-    return str(path).lower().endswith(VIDEO_EXTENSIONS)
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, decode_image, open_video, probe, read_image
+from pel_keras.data.media import MediaError, list_images, media_kind
 
 
 def sample_indices(total, num_frames):
@@ -48,11 +34,9 @@ def sample_indices(total, num_frames):
     return np.linspace(0, total - 1, num_frames).round().astype(int).tolist()
 
 
-def _read_wanted(path, wanted):
-    """One sequential pass: returns ({index: BGR frame} for ``wanted``, number of frames decoded)."""
-    capture = cv2.VideoCapture(str(path))
-    if not capture.isOpened():
-        raise MediaError(f"{path}: OpenCV cannot open it as a video")
+def _read_wanted(capture, wanted):
+    """One sequential pass over an opened ``capture`` (released after): returns ({index: BGR frame} for
+    ``wanted``, number of frames decoded)."""
     frames, index = {}, 0
     try:
         while capture.grab():
@@ -66,112 +50,97 @@ def _read_wanted(path, wanted):
     return frames, index
 
 
-def sample_video(path, num_frames):
+def sample_video(path, num_frames, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
     """Reads ``num_frames`` BGR frames at equal intervals over the frames of ``path`` that decode.
 
     Args:
         path: a video file.
         num_frames: how many frames to return at most.
+        max_megapixels: a video whose frames have more pixels is refused before any is read.
 
     Returns:
         A list of ``(frame_index, frame)`` pairs, ``frame`` a ``(H, W, 3)`` uint8 BGR array.
 
     Raises:
-        MediaError: the file does not open as a video or no frame decodes.
+        MediaError: the file cannot be read, does not open as a video, has too large frames or no frame
+            that decodes.
     """
-    if not os.path.isfile(path):
-        raise MediaError(f"{path}: no such file")
-    if os.path.getsize(path) == 0:
-        raise MediaError(f"{path}: empty file")
-    capture = cv2.VideoCapture(str(path))
-    claimed = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) if capture.isOpened() else 0
-    capture.release()
+    capture = open_video(path, max_megapixels)
+    claimed = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     wanted = sample_indices(claimed, num_frames) if claimed > 0 else []
-    frames, decoded = _read_wanted(path, set(wanted))
+    frames, decoded = _read_wanted(capture, set(wanted))
     if decoded != claimed:  # the container's count was wrong: pick again over what decodes
         wanted = sample_indices(decoded, num_frames)
-        frames, decoded = _read_wanted(path, set(wanted))
+        frames, decoded = _read_wanted(open_video(path, max_megapixels), set(wanted))
     if not frames:
         raise MediaError(f"{path}: no frame decodes (container claims {claimed} frames)")
     return [(i, frames[i]) for i in wanted if i in frames]
 
 
-def list_images(directory):
-    """The image files directly inside ``directory``, sorted by name."""
-    names = sorted(n for n in os.listdir(directory) if is_image(n))
-    return [os.path.join(directory, n) for n in names]
-
-
-def _readable_images(directory):
-    """The images of ``directory`` (sorted by name) whose header is a known image format."""
-    readable = [p for p in list_images(directory) if cv2.haveImageReader(p)]
-    if not readable:
+def _frame_images(directory):
+    """``[(path, header)]`` of the images in ``directory`` (sorted by name) that can be read and whose
+    header is a known image format."""
+    frames = []
+    for path in list_images(directory):
+        try:
+            header = probe(path)
+        except MediaError:
+            continue
+        if header is not None:
+            frames.append((path, header))
+    if not frames:
         raise MediaError(f"{directory}: no readable image in this folder")
-    return readable
+    return frames
 
 
-def sample_image_sequence(directory, num_frames):
+def sample_image_sequence(directory, num_frames, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
     """Like :func:`sample_video` for a folder of frame images (sorted by name).
 
-    Files whose header is no known image format are left out before sampling, so the intervals are
-    over readable frames; a sampled image that still fails to decode (truncated file) is dropped.
+    Files that cannot be read or whose header is no known image format are left out before sampling, so
+    the intervals are over readable frames; a sampled image that still fails to decode (truncated data) is
+    dropped, and one above ``max_megapixels`` refuses the sequence.
     """
-    readable = _readable_images(directory)
-    picked = [(i, cv2.imread(readable[i], cv2.IMREAD_COLOR)) for i in sample_indices(len(readable), num_frames)]
+    frames = _frame_images(directory)
+    picked = [(i, decode_image(*frames[i], max_megapixels)) for i in sample_indices(len(frames), num_frames)]
     picked = [(i, frame) for i, frame in picked if frame is not None]
     if not picked:
         raise MediaError(f"{directory}: none of the sampled images decodes")
     return picked
 
 
-def read_frame(path, index=0):
+def read_frame(path, index=0, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
     """Frame ``index`` (BGR) of a video or of a folder of frame images (sorted by name); an image file is
     its own frame whatever ``index`` is.
 
     Raises:
-        MediaError: the file or folder does not decode, or has no frame ``index``.
+        MediaError: the file or folder cannot be read or does not decode, or has no frame ``index``.
     """
-    if os.path.isdir(path):
-        images = _readable_images(path)
-        frames = {index: cv2.imread(images[index], cv2.IMREAD_COLOR)} if 0 <= index < len(images) else {}
+    kind = media_kind(path)
+    if kind == "image":
+        return read_image(path, max_megapixels)
+    if kind == "frames":
+        images = _frame_images(path)
+        frames = {index: decode_image(*images[index], max_megapixels)} if 0 <= index < len(images) else {}
         available = len(images)
-    elif is_image(path):
-        return sample_frames(path, 1)[0][1]
-    elif os.path.isfile(path):
-        frames, available = _read_wanted(path, {index})
     else:
-        raise MediaError(f"{path}: no such file")
+        frames, available = _read_wanted(open_video(path, max_megapixels), {index})
     if frames.get(index) is None:
         raise MediaError(f"{path}: has no decodable frame {index} ({available} frames)")
     return frames[index]
 
 
-def list_media(directory):
-    """The media of a folder, each to be read on its own (the ``folder`` dataset's and ``predict.py``'s rule).
-
-    Every video file below ``directory`` (at any depth), every image lying directly in it, and every
-    sub-folder that directly holds images (one frame sequence). Sorted.
-    """
-    items = []
-    for folder, _, names in os.walk(directory):
-        items += [os.path.join(folder, n) for n in names if is_video(n)]
-        if folder == directory:
-            items += [os.path.join(folder, n) for n in names if is_image(n)]
-        elif list_images(folder):
-            items.append(folder)
-    return sorted(items)
-
-
-def sample_frames(path, num_frames):
-    """Samples BGR frames from a video file, a folder of frame images or a single image.
+def sample_frames(path, num_frames, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
+    """Samples BGR frames from a video file, a folder of frame images or a single image (the kind is
+    :func:`~pel_keras.data.media.media_kind`'s).
 
     Returns ``(frame_index, frame)`` pairs (a single image gives ``[(0, image)]``).
+
+    Raises:
+        MediaError: the input cannot be read or decoded, or its frames are above ``max_megapixels``.
     """
-    if os.path.isdir(path):
-        return sample_image_sequence(path, num_frames)
-    if is_image(path):
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR) if os.path.isfile(path) else None
-        if image is None:
-            raise MediaError(f"{path}: cannot be decoded as an image")
-        return [(0, image)]
-    return sample_video(path, num_frames)
+    kind = media_kind(path)
+    if kind == "frames":
+        return sample_image_sequence(path, num_frames, max_megapixels)
+    if kind == "image":
+        return [(0, read_image(path, max_megapixels))]
+    return sample_video(path, num_frames, max_megapixels)

@@ -17,6 +17,7 @@ from pel_keras.evaluation.predictors import Predictor, load_predictor
 from pel_keras.evaluation.records import CLEAN
 from pel_keras.evaluation.report import condition_label
 from pel_keras.evaluation.runner import score_batches
+from pel_keras.files.readable import check_readable
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,14 +115,18 @@ def plan_evaluation(config):
             model that cannot be loaded; the message names the flag or file.
     """
     run = read_run_settings(config.workdir)
-    if not os.path.exists(config.model_path):
-        flag = "--model" if config.model else "--workdir"
-        raise FileNotFoundError(f"{flag}: {config.model_path} not found")
+    flag = "--model" if config.model else "--workdir"
+    try:
+        check_readable(config.model_path, kind=None)
+    except FileNotFoundError as error:
+        raise FileNotFoundError(f"{flag}: {error}") from None
+    except OSError as error:  # permission denied, a symbolic link loop: the same stop as a bad flag
+        raise ValueError(f"{flag}: {error}") from None
     data_dir = _data_dir(config, run)
     test_sets = {mode: _test_sets(config, run, data_dir, mode) for mode in config.modes}
     if not any(isinstance(s, TestSet) for sets in test_sets.values() for s in sets):
         return Plan(config, run, test_sets, None, run.image_size)
-    predictor = load_predictor(config.model_path)
+    predictor = load_predictor(config.model_path, trusted=config.trust_model)
     return Plan(config, run, test_sets, predictor, predictor.input_shape[0] or run.image_size)
 
 

@@ -4,6 +4,8 @@ In `files_dir` (by default the evaluation folder itself, e.g. `RUN/eval`):
 `<mode>_<dataset>[_<perturbation>_<strength>]_frames.csv` and `..._videos.csv` per scored set, and
 `roc_<mode>.png`. In the evaluation folder: `results.json`, `{mode: {model name: evaluation}}`, to which each
 evaluation adds or replaces its own entry, and `results.md`, rendered from the whole of it (see `report.py`).
+Every file is written under a temporary name and renamed when complete (`pel_keras.files.atomic`), so a
+killed evaluation leaves the previous version of each, never half of one.
 """
 
 import dataclasses
@@ -14,6 +16,7 @@ from pel_keras.evaluation.plots import plot_roc
 from pel_keras.evaluation.records import CLEAN, MODES, check_mode, dataset_record, evaluation_record, skipped_record
 from pel_keras.evaluation.report import condition_label, dataset_label, render_markdown, render_section
 from pel_keras.evaluation.scores import FrameScores, write_score_csvs
+from pel_keras.files.atomic import atomic_write
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,8 +110,6 @@ def write_results(eval_dir, mode, name, evaluation):
     results = _read_results(json_path)
     results.setdefault(mode, {})[name] = evaluation
     text = json.dumps(results, indent=2, allow_nan=False)  # a NaN anywhere is a bug: fail before writing
-    with open(json_path, "w", encoding="utf-8") as file:
-        file.write(text + "\n")
-    with open(os.path.join(eval_dir, "results.md"), "w", encoding="utf-8") as file:
-        file.write(render_markdown(results))
+    atomic_write(json_path, text + "\n")
+    atomic_write(os.path.join(eval_dir, "results.md"), render_markdown(results))
     return render_section(mode, results[mode])

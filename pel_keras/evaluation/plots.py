@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from pel_keras.evaluation.metrics import DegenerateInputError, roc_auc, roc_curve
 from pel_keras.evaluation.records import LEVELS
+from pel_keras.files.atomic import atomic_output
 
 
 def _level_arrays(scores, level):
@@ -23,7 +24,7 @@ def plot_roc(curves, path, title):
     Args:
         curves: `{legend label: FrameScores}`; a set without both classes is listed in the legend as
             having no ROC instead of being drawn.
-        path: the PNG to write.
+        path: the PNG to write (replaced whole: written under a temporary name, then renamed).
         title: the figure's title.
     """
     figure = Figure(figsize=(11, 5), dpi=100, layout="constrained")
@@ -42,5 +43,6 @@ def plot_roc(curves, path, title):
         axes.set_ylabel("true positive rate (fake called fake)")
         axes.legend(loc="lower right", fontsize="small")
     figure.suptitle(title)
-    figure.savefig(path)
+    with atomic_output(path) as temporary:
+        figure.savefig(temporary)
     return path

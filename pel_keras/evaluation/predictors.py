@@ -8,6 +8,14 @@ probabilities `(B,)` float32, whatever the runtime: Keras (`.keras`), TensorFlow
 
 Runtimes are imported when a model of their kind is loaded, so a LiteRT or ONNX predictor needs no
 TensorFlow import beyond what the caller already made.
+
+Model files run no code of their own unless the caller trusts them (``trusted=True``, ``--trust_model``):
+a SavedModel runs the TensorFlow graph stored in it, which may hold any TensorFlow operation (writing and
+reading files among them), and a ``.tflite`` with custom or Flex operators asks for code from outside
+LiteRT's builtin kernels; both are refused by default. A ``.keras`` file is loaded in Keras safe mode (no
+Python code from the file), a builtin-only ``.tflite`` runs LiteRT's own kernels, and an ``.onnx`` file runs
+only the operators compiled into onnxruntime (it cannot bring or register code of its own, and onnxruntime
+keeps its external weight files inside the model's folder): those load without it.
 """
 
 import dataclasses
@@ -16,9 +24,17 @@ from collections.abc import Callable
 
 import numpy as np
 
+from pel_keras.files.readable import check_keras_file, check_readable
+
+TRUST_FLAG = "--trust_model"
+
 
 class ModelError(ValueError):
     """A model file or folder that cannot serve as a predictor; the message names it."""
+
+
+class UntrustedModelError(ModelError):
+    """A model that runs code of its own, refused because the caller did not say they trust it."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,7 +170,9 @@ def _load_onnx(path, num_threads):
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = num_threads or 0  # 0: onnxruntime's default, one thread per core
-    session = onnxruntime.InferenceSession(path, options, providers=onnxruntime.get_available_providers())
+    # The Azure provider exists to send inputs to remote endpoints; scoring a face never needs it.
+    providers = [name for name in onnxruntime.get_available_providers() if name != "AzureExecutionProvider"]
+    session = onnxruntime.InferenceSession(path, options, providers=providers)
     inputs = session.get_inputs()
     _single_io(path, len(inputs), len(session.get_outputs()))
 
@@ -168,27 +186,71 @@ _LOADERS = {".keras": _load_keras, ".tflite": _load_tflite, ".onnx": _load_onnx}
 _THREADED = (_load_tflite, _load_onnx)  # TensorFlow's threads are process-wide (tf.config.threading)
 
 
-def load_predictor(path, num_threads=None):
+def _loader(path):
+    """The loader of the model at `path`, once the path is known to be readable as that kind of model."""
+    check_readable(path, kind=None)
+    extension = os.path.splitext(path)[1].lower()
+    if os.path.isdir(path):
+        if extension in _LOADERS:
+            raise ModelError(f"{path} is a folder, not a {extension} file")
+        try:
+            check_readable(os.path.join(path, "saved_model.pb"))
+        except FileNotFoundError:
+            raise ModelError(f"{path} is a folder without saved_model.pb, so not a SavedModel") from None
+        return _load_saved_model
+    loader = _LOADERS.get(extension)
+    if loader is None:
+        raise ModelError(f"{path}: unknown model type; expected .keras, .tflite, .onnx or a SavedModel folder")
+    if loader is _load_keras:
+        check_keras_file(path)
+    return loader
+
+
+def _refuse_untrusted(path, loader):
+    """Raises `UntrustedModelError` when the model at `path` would run code of its own."""
+    if loader is _load_saved_model:
+        why = ("a SavedModel runs the TensorFlow graph stored in it, and a graph can hold any TensorFlow operation, "
+               "writing and reading files among them")
+    elif loader is _load_tflite:
+        from pel_keras.evaluation.tflite_ops import custom_operators
+
+        names = custom_operators(path)
+        if not names:
+            return
+        why = (f"it uses operators that are not LiteRT builtins ({', '.join(names)}): custom and Flex (TensorFlow) "
+               "operators run code from outside LiteRT's own kernels")
+    else:
+        return
+    raise UntrustedModelError(f"{path}: {why}. Loading it lets the file do whatever that code does, so it is refused "
+                              f"unless you trust where it came from: pass {TRUST_FLAG} (trusted=True in the library)")
+
+
+def load_predictor(path, num_threads=None, trusted=False):
     """Loads `path` (`.keras`, SavedModel folder, `.tflite` or `.onnx`) as a `Predictor`.
 
-    `num_threads` sets the threads of LiteRT (default 1) and onnxruntime (default one per core); TensorFlow
-    and Keras take theirs from `tf.config.threading`, set once per process.
+    Args:
+        path: the model file or folder.
+        num_threads: the threads of LiteRT (default 1) and onnxruntime (default one per core); TensorFlow and
+            Keras take theirs from `tf.config.threading`, set once per process.
+        trusted: also load models that run code of their own (a SavedModel, a `.tflite` with custom or Flex
+            operators); only for files whose origin you trust.
 
     Raises:
-        FileNotFoundError: `path` does not exist.
-        ModelError: unknown type, a folder that is not a SavedModel, or a file its runtime cannot load.
+        FileNotFoundError: nothing at `path` (or a symbolic link to nothing); the message says which.
+        UntrustedModelError: a model that runs code of its own, without `trusted`.
+        ModelError: unknown type, a folder that is not a SavedModel, a path that cannot be read (permission,
+            symbolic link loop, a folder where a file is expected), a truncated or foreign `.keras`, or a file
+            its runtime cannot load; the message names the path and the reason.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"model not found: {path}")
-    if os.path.isdir(path):
-        if not os.path.isfile(os.path.join(path, "saved_model.pb")):
-            raise ModelError(f"{path} is a folder without saved_model.pb, so not a SavedModel")
-        loader = _load_saved_model
-    else:
-        loader = _LOADERS.get(os.path.splitext(path)[1].lower())
-        if loader is None:
-            raise ModelError(f"{path}: unknown model type; expected .keras, .tflite, .onnx or a SavedModel folder")
+    try:
+        loader = _loader(path)
+    except (FileNotFoundError, ModelError):
+        raise
+    except (OSError, ValueError) as error:  # the path's true reason, named: a ModelError for the callers
+        raise ModelError(str(error)) from None
+    if not trusted:
+        _refuse_untrusted(path, loader)
     try:
         run, input_shape = loader(path, num_threads) if loader in _THREADED else loader(path)
     except ModelError:

@@ -11,6 +11,7 @@ import functools
 import numpy as np
 
 from pel_keras.evaluation.metrics import summarize
+from pel_keras.files.atomic import atomic_output
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +71,7 @@ def level_metrics(scores, threshold=0.5):
 
 
 def _write_rows(path, header, columns):
-    with open(path, "w", newline="", encoding="utf-8") as file:
+    with atomic_output(path) as temporary, open(temporary, "w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         writer.writerow(header)
         writer.writerows(zip(*columns))

@@ -1,7 +1,7 @@
 """Fake probabilities of the faces in an image or a video with a ``.tflite`` model, without TensorFlow.
 
-Imports numpy, OpenCV, the face and frame modules of :mod:`pel_keras.data` (numpy + OpenCV) and, through
-:func:`~pel_keras.evaluation.predictors.load_predictor`, ``ai_edge_litert``: what an edge box installs.
+Imports numpy, OpenCV, the face, media and frame modules of :mod:`pel_keras.data` (numpy + OpenCV) and,
+through :func:`~pel_keras.evaluation.predictors.load_predictor`, ``ai_edge_litert``: what an edge box installs.
 Frames are sampled at equal intervals, the largest face of each is cropped the way the training crops
 were (``export_report.json`` beside the model gives the margin) and the model scores it; the media's
 score is the mean over the frames with a face, as for videos in the evaluation.
@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
 from pel_keras.data.faces import crop_face, detect_faces
 from pel_keras.data.video import sample_frames
 from pel_keras.export.contract import DEFAULT_MARGIN, REPORT_NAME
@@ -36,7 +37,8 @@ def report_margin(model_path):
         return float(json.load(f)["contract"]["input"]["crop_margin"])
 
 
-def score_media(path, predictor, detector, num_frames=16, margin=DEFAULT_MARGIN):
+def score_media(path, predictor, detector, num_frames=16, margin=DEFAULT_MARGIN,
+                max_megapixels=DEFAULT_MAX_MEGAPIXELS):
     """Scores the largest face of ``num_frames`` frames of ``path`` (a video, an image, a folder of frames).
 
     Args:
@@ -45,13 +47,17 @@ def score_media(path, predictor, detector, num_frames=16, margin=DEFAULT_MARGIN)
         detector: a face detector of :func:`pel_keras.data.faces.make_detector`.
         num_frames: frames sampled at equal intervals (an image is one frame).
         margin: the face-crop margin of the training crops.
+        max_megapixels: an image or video frame above it is refused before decoding.
 
     Returns:
         A list of :class:`FrameScore`, in frame order.
+
+    Raises:
+        MediaError: ``path`` cannot be read or decoded, or is above ``max_megapixels``.
     """
     size = predictor.input_shape[0]
     boxes, crops = {}, []
-    frames = sample_frames(path, num_frames)
+    frames = sample_frames(path, num_frames, max_megapixels)
     for index, frame in frames:
         faces = detect_faces(frame, detector, channels="bgr")
         if faces:

@@ -45,8 +45,17 @@ def _number(value, digits):
     return "n/a" if value is None else f"{value:.{digits}g}"
 
 
+def _verdict(row):
+    quantized = row["quantized"]
+    if quantized is None:
+        return {None: "measured", True: "within 1e-4", False: "OUT OF TOLERANCE"}[row["within_tolerance"]]
+    figures = f"rank {_number(quantized['rank_correlation'], 3)}, {quantized['verdict_flips']} flips"
+    return f"criterion met ({figures})" if quantized["passed"] else f"FAILS ({figures})"
+
+
 def summary(report):
-    """A short text table of the report: file, size, largest difference at batch 1 and 4, AUC."""
+    """A short text table of the report: file, size, largest difference at batch 1 and 4, AUC, verdict; then
+    why each quantized file that misses its criterion does."""
     parity = report["parity"]
     lines = [f"parity on {parity['images']} real face crops (Keras AUC {_number(parity['reference_auc'], 4)}):",
              f"{'file':<34} {'MB':>8} {'max|d| b1':>10} {'max|d| b4':>10} {'AUC':>7}  verdict"]
@@ -54,7 +63,8 @@ def summary(report):
     for name, row in parity["files"].items():
         entry = report["files"].get(name, {})
         size = f"{entry['megabytes']:.1f}" if entry else ""
-        verdict = {None: "measured", True: "within 1e-4", False: "OUT OF TOLERANCE"}[row["within_tolerance"]]
         lines.append(f"{paths.get(name, name):<34} {size:>8} {_number(row['max_abs_diff']['batch_1'], 3):>10} "
-                     f"{_number(row['max_abs_diff']['batch_4'], 3):>10} {_number(row['auc'], 4):>7}  {verdict}")
+                     f"{_number(row['max_abs_diff']['batch_4'], 3):>10} {_number(row['auc'], 4):>7}  {_verdict(row)}")
+    for name, row in parity["files"].items():
+        lines += [f"{paths.get(name, name)}: {failure}" for failure in (row["quantized"] or {}).get("failures", ())]
     return "\n".join(lines)

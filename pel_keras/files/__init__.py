@@ -1,1 +1,2 @@
-"""Writing files so that a kill, a full disk or a second process never leaves a half-written one."""
+"""Files: written so that a kill, a full disk or a second process never leaves a half-written one, and
+read with the true reason when they cannot be."""

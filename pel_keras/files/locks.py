@@ -10,6 +10,7 @@ that do not pass ``flock`` on (old NFS) give no protection across hosts; local d
 
 import contextlib
 import datetime
+import errno
 import fcntl
 import json
 import os
@@ -24,30 +25,41 @@ class FolderLockedError(RuntimeError):
 
 
 @contextlib.contextmanager
-def folder_lock(folder, name=LOCK_FILE):
+def folder_lock(folder, name=LOCK_FILE, wait=False):
     """Holds the exclusive lock of ``folder`` (made if missing) for the ``with`` block.
 
     Args:
         folder: the folder one process at a time may write.
         name: the lock file's name inside it; different names lock independently (e.g. one per shard).
+        wait: wait for the holder to release it instead of raising (for locks held a short while).
 
     Raises:
-        FolderLockedError: another live process holds it; the message names that process.
+        FolderLockedError: another live process holds it (and ``wait`` is false); the message names it.
     """
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, name)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise FolderLockedError(f"{folder} is in use by {_holder(fd)}. One process at a time may write "
                                     f"it: wait for that one to finish or stop it (its lock is {path}).") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, json.dumps(_me()).encode())
+        _write_holder(fd)
         yield path
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _write_holder(fd):
+    """Names this process in the lock file, for the message of the next one refused; a full disk leaves the
+    lock taken and the name out."""
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps(_me()).encode())
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
 
 
 def _me():

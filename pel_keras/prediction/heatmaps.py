@@ -5,11 +5,10 @@ an absolute 0..1 scale (blue: real-looking, red: fake-looking), over the square 
 so that maps of different faces and videos compare. The face's box and probability are drawn with it.
 """
 
-import os
-
 import cv2
 
 from pel_keras.data.faces import square_box
+from pel_keras.files.atomic import atomic_output
 from pel_keras.visualization.maps import resize_map
 from pel_keras.visualization.overlay import blend
 
@@ -41,8 +40,12 @@ def draw_heatmap(frame, faces, maps, probabilities, margin):
 
 
 def write_image(path, rgb):
-    """Writes an RGB image as PNG (parent folders made); raises OSError naming the path on failure."""
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    if not cv2.imwrite(path, rgb[..., ::-1]):
-        raise OSError(f"could not write {path}")
+    """Writes an RGB image as PNG, whole (under a temporary name, then renamed; parent folders made).
+
+    Raises:
+        OSError: OpenCV could not write it; the message names the path.
+    """
+    with atomic_output(path) as temporary:
+        if not cv2.imwrite(temporary, rgb[..., ::-1]):
+            raise OSError(f"could not write {path}")
     return path

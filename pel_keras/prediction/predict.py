@@ -13,6 +13,7 @@ import os
 import cv2
 import numpy as np
 
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.video import MediaError
 from pel_keras.prediction.heatmaps import draw_heatmap, write_image
@@ -33,6 +34,7 @@ class PredictConfig:
         margin: crop side over the detected box's longer side (as in ``prepare.py``).
         heatmap_dir: where frames with heatmaps go (``<dir>/<input name>/<frame>.png``); None for none.
         sequences: a folder of images is one frame sequence, not a set of images.
+        max_megapixels: an image or video frame above it is refused before decoding.
     """
 
     frames: int = 32
@@ -41,6 +43,7 @@ class PredictConfig:
     margin: float = 1.3
     heatmap_dir: str | None = None
     sequences: bool = False
+    max_megapixels: float = DEFAULT_MAX_MEGAPIXELS
 
     def __post_init__(self):
         if self.frames < 1:
@@ -103,7 +106,7 @@ def predict_input(item, scorer, detector, config, progress=None, on_frames=None)
     progress, on_frames = progress or _ignore, on_frames or _ignore
     progress(READING, 0, 1)
     try:
-        frames = read_frames(item, config.frames)
+        frames = read_frames(item, config.frames, config.max_megapixels)
     except (MediaError, cv2.error) as error:
         return InputResult(item.path, item.kind, ERROR, str(error), threshold=config.threshold)
     progress(READING, 1, 1)

@@ -1,9 +1,9 @@
 """The model behind ``predict.py``: face crops in, fake probabilities (and, for heatmaps, CAMs) out.
 
-Scores come from :func:`pel_keras.evaluation.predictors.load_predictor`, so a ``.keras`` model, a SavedModel,
-a ``.tflite`` or an ``.onnx`` file all work. Heatmaps need the ``.keras`` model: the class activation map
-(Fig. 2, Zhou et al. 2016) reads each stream's last features inside the graph; then one forward pass gives
-both the probability and the maps.
+Scores come from :func:`pel_keras.evaluation.predictors.load_predictor`, so a ``.keras`` model, a SavedModel
+(only when trusted: it runs its own graph), a ``.tflite`` or an ``.onnx`` file all work. Heatmaps need the
+``.keras`` model: the class activation map (Fig. 2, Zhou et al. 2016) reads each stream's last features
+inside the graph; then one forward pass gives both the probability and the maps.
 """
 
 import numpy as np
@@ -22,14 +22,16 @@ class Scorer:
             (:meth:`~pel_keras.visualization.cam.ClassActivationMaps.fake_evidence`); ``.keras`` only.
         batch_size: crops per model call.
         image_size: the crop side, for a model whose input size is dynamic (otherwise the model's).
-        num_threads: threads of a ``.tflite`` or ``.onnx`` model (see
+        num_threads: threads of a ``.tflite`` or ``.onnx`` model (as
             :func:`~pel_keras.evaluation.predictors.load_predictor`).
+        trusted: also load models that run code of their own (a SavedModel; as ``load_predictor``).
 
     Raises:
-        ModelError: the model does not load, heatmaps are asked of another format, or no crop size is known.
+        ModelError: the model does not load (or runs code of its own and is not ``trusted``), heatmaps are
+            asked of another format, or no crop size is known.
     """
 
-    def __init__(self, path, heatmaps=False, batch_size=32, image_size=None, num_threads=None):
+    def __init__(self, path, heatmaps=False, batch_size=32, image_size=None, num_threads=None, trusted=False):
         self.batch_size = batch_size
         self.cams = None
         if heatmaps:
@@ -40,7 +42,7 @@ class Scorer:
         else:
             import pel_keras.layers  # noqa: F401  (registers the PEL layers, so that a .keras PEL model loads)
 
-            self._predictor = load_predictor(path, num_threads)
+            self._predictor = load_predictor(path, num_threads, trusted=trusted)
             shape = self._predictor.input_shape
         self.image_size = image_size or shape[0]
         if self.image_size is None:

@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from pel_keras.files.atomic import atomic_output
 from pel_keras.visualization.maps import resize_map, scale_to_unit
 from pel_keras.visualization.overlay import blend, colorize
 
@@ -16,7 +17,7 @@ STREAM_TITLES = {"rgb": "RGB stream", "freq": "frequency stream"}
 
 
 def save_grid(path, title, row_labels, columns):
-    """Writes a grid of RGB images to ``path`` (PNG).
+    """Writes a grid of RGB images to ``path`` (PNG; replaced whole: written under a temporary name, then renamed).
 
     Args:
         title: the figure's title.
@@ -39,7 +40,8 @@ def save_grid(path, title, row_labels, columns):
     for row, label in enumerate(row_labels):
         axes[row, 0].set_ylabel(label, fontsize="small")
     figure.suptitle(title)
-    figure.savefig(path, dpi=DPI)
+    with atomic_output(path) as temporary:
+        figure.savefig(temporary, dpi=DPI)
     return path
 
 

@@ -12,6 +12,7 @@ import os
 import cv2
 import numpy as np
 
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.video import read_frame
 from pel_keras.visualization.cam import ClassActivationMaps
@@ -47,25 +48,26 @@ class Faces:
     names: list
 
 
-def _mask_crop(path, frame, face, shape, size, margin):
-    mask = cv2.cvtColor(read_frame(path, frame), cv2.COLOR_BGR2GRAY)
+def _mask_crop(path, frame, face, shape, size, margin, max_megapixels):
+    mask = cv2.cvtColor(read_frame(path, frame, max_megapixels), cv2.COLOR_BGR2GRAY)
     if mask.shape != shape:
         raise ValueError(f"mask {path} is {mask.shape[1]}x{mask.shape[0]} pixels but its image is "
                          f"{shape[1]}x{shape[0]}: a mask must match its frame")
     return crop_face(mask, face, size, margin)[0].astype(np.float32) / 255.0
 
 
-def read_faces(images, masks, size, frame=0, detector="yunet", margin=1.3):
+def read_faces(images, masks, size, frame=0, detector="yunet", margin=1.3, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
     """Crops the largest face of each image (frame ``frame`` of a video or frame folder) and its mask.
 
     Args:
         images: image, video or frame-folder paths.
         masks: paths paired with ``images`` by position, None (or "") where an image has none; may be shorter.
         size: crop side (the model's input size).
+        max_megapixels: an image, mask or frame above it is refused before decoding.
 
     Raises:
-        MediaError: an image or mask does not decode. ValueError: no face in an image, or a mask whose
-            size differs from its image's.
+        MediaError: an image or mask cannot be read, does not decode or is above ``max_megapixels``.
+        ValueError: no face in an image, or a mask whose size differs from its image's.
     """
     if len(masks) > len(images):
         raise ValueError(f"{len(masks)} masks for {len(images)} images: masks pair with images by position")
@@ -73,12 +75,13 @@ def read_faces(images, masks, size, frame=0, detector="yunet", margin=1.3):
     detect = make_detector(detector)
     crops, mask_crops = [], []
     for path, mask_path in zip(images, masks):
-        rgb = cv2.cvtColor(read_frame(path, frame), cv2.COLOR_BGR2RGB)
+        rgb = cv2.cvtColor(read_frame(path, frame, max_megapixels), cv2.COLOR_BGR2RGB)
         faces = detect_faces(rgb, detect, channels="rgb")
         if not faces:
             raise ValueError(f"{path}: no face found (detector {detector!r}); give face crops with --detector=none")
         crops.append(crop_face(rgb, faces[0], size, margin)[0])
-        mask_crops.append(_mask_crop(mask_path, frame, faces[0], rgb.shape[:2], size, margin) if mask_path else None)
+        mask_crops.append(_mask_crop(mask_path, frame, faces[0], rgb.shape[:2], size, margin, max_megapixels)
+                          if mask_path else None)
     return Faces(np.stack(crops), mask_crops, [os.path.basename(os.path.normpath(p)) for p in images])
 
 
@@ -99,8 +102,10 @@ def _taps(model, figures):
 
 
 def make_figures(model_path, images, masks=(), output_dir=".", figures=(2, 3, 4), frame=0, detector="yunet",
-                 margin=1.3):
+                 margin=1.3, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
     """Writes the PNG of each figure in ``figures`` (numbers 2, 3, 4) into ``output_dir``.
+
+    ``frame``, ``detector``, ``margin`` and ``max_megapixels`` are :func:`read_faces`'s.
 
     Returns:
         ``(written, skipped)``: ``{figure: PNG path}`` and ``{figure: reason}`` for figures the model cannot
@@ -110,7 +115,7 @@ def make_figures(model_path, images, masks=(), output_dir=".", figures=(2, 3, 4)
     if unknown:
         raise ValueError(f"unknown figure numbers {unknown}; choose from {sorted(FIGURES)}")
     model = load_graph_model(model_path, "visualize.py")
-    faces = read_faces(images, masks, model.input_shape[1], frame, detector, margin)
+    faces = read_faces(images, masks, model.input_shape[1], frame, detector, margin, max_megapixels)
     taps, cams, skipped = _taps(model, figures)
     arrays = FeatureModel(model, taps)(faces.crops)
     labels = [f"{name}\np(fake) {p:.3f}" for name, p in zip(faces.names, arrays["probability"][:, 0])]

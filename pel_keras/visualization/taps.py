@@ -12,6 +12,7 @@ import numpy as np
 
 import pel_keras
 from pel_keras.evaluation.predictors import ModelError
+from pel_keras.files.readable import check_keras_file
 from pel_keras.models.pel import MUTUAL_ENHANCEMENT_STAGES, NOISE_ENHANCEMENT_STAGES
 
 STREAM_ORDER = ("rgb", "freq")  # the order of the streams in the graph, the mutual module and the classifier
@@ -32,8 +33,10 @@ def load_graph_model(path, purpose):
     if not path.endswith(".keras"):
         raise ModelError(f"{path}: {purpose} needs the .keras model (it reads the features inside the graph; "
                          "a SavedModel, .tflite or .onnx export keeps only the probability)")
-    if not os.path.isfile(path):
-        raise ModelError(f"{path}: no such model file")
+    try:
+        check_keras_file(path)
+    except (OSError, ValueError) as error:  # missing, unreadable, truncated: the true reason, named
+        raise ModelError(str(error)) from None
     try:
         return pel_keras.load_model(path)
     except Exception as error:  # Keras raises many types for a bad file; name the file for all of them

@@ -6,8 +6,8 @@ inverse of this project's 1 = fake). Listed videos are ``test``; the rest are ``
 import logging
 import os
 
-from pel_keras.data.datasets.records import FAKE, REAL, Record, list_files, require, stem
-from pel_keras.data.video import is_video
+from pel_keras.data.datasets.records import FAKE, REAL, Record, list_files, read_text, require, stem
+from pel_keras.data.media import is_video
 
 FOLDERS = {"Celeb-real": REAL, "YouTube-real": REAL, "Celeb-synthesis": FAKE}
 TEST_LIST = "List_of_testing_videos.txt"
@@ -18,14 +18,13 @@ log = logging.getLogger(__name__)
 def read_test_list(path):
     """``{"<folder>/<file>": label}`` from the official test list, the flag inverted to 1 = fake."""
     labels = {}
-    with open(path) as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            fields = line.split()
-            if len(fields) != 2 or fields[0] not in ("0", "1"):
-                raise ValueError(f"{path}:{number}: expected '<0|1> <folder>/<file>.mp4', got {line.strip()!r}")
-            labels[fields[1]] = 1 - int(fields[0])
+    for number, line in enumerate(read_text(path, "Celeb-DF test list").splitlines(), 1):
+        if not line.strip():
+            continue
+        fields = line.split()
+        if len(fields) != 2 or fields[0] not in ("0", "1"):
+            raise ValueError(f"{path}:{number}: expected '<0|1> <folder>/<file>.mp4', got {line.strip()!r}")
+        labels[fields[1]] = 1 - int(fields[0])
     return labels
 
 

@@ -8,11 +8,11 @@ it was made from (its ``original``), so no identity straddles the two.
 
 import csv
 import glob
-import json
+import io
 import logging
 import os
 
-from pel_keras.data.datasets.records import FAKE, REAL, Record, carve_val, require, stem
+from pel_keras.data.datasets.records import FAKE, REAL, Record, carve_val, read_json, read_text, require, stem
 
 PART_PATTERN = "dfdc_train_part_*"
 LABELS = "labels.csv"
@@ -27,19 +27,27 @@ def _existing(path, origin):
     return False
 
 
+def _original(meta_path, filename, entry):
+    """The file that the video of a checked metadata entry was made from (its own name for a real)."""
+    if not isinstance(entry, dict) or entry.get("label") not in ("REAL", "FAKE"):
+        raise ValueError(f"{meta_path}: {filename} has {entry!r}, expected an object with label REAL or FAKE")
+    original = entry.get("original") or filename
+    if not isinstance(original, str):
+        raise ValueError(f"{meta_path}: {filename} has original {original!r}, expected a file name")
+    return original
+
+
 def read_part(part, val_fraction):
     """Records of one training part, from its ``metadata.json``."""
     meta_path = require(os.path.join(part, "metadata.json"), "DFDC part metadata")
-    with open(meta_path) as f:
-        metadata = json.load(f)
+    metadata = read_json(meta_path, "DFDC part metadata", dict)
     name, records = os.path.basename(part.rstrip("/")), []
     for filename, entry in sorted(metadata.items()):
-        if entry.get("label") not in ("REAL", "FAKE"):
-            raise ValueError(f"{meta_path}: {filename} has label {entry.get('label')!r}, expected REAL or FAKE")
+        split = carve_val(_original(meta_path, filename, entry), val_fraction)
         path = os.path.join(part, filename)
         if _existing(path, meta_path):
-            split = carve_val(entry.get("original") or filename, val_fraction)
-            records.append(Record(path, FAKE if entry["label"] == "FAKE" else REAL, split, f"{name}/{stem(filename)}", name))
+            label = FAKE if entry["label"] == "FAKE" else REAL
+            records.append(Record(path, label, split, f"{name}/{stem(filename)}", name))
     return records
 
 
@@ -47,8 +55,11 @@ def read_test_labels(labels_path):
     """Records of the public test set from its ``labels.csv`` (all ``test``)."""
     folder = os.path.dirname(labels_path)
     name, records = os.path.basename(folder), []
-    with open(labels_path, newline="") as f:
-        rows = list(csv.DictReader(f))
+    reader = csv.DictReader(io.StringIO(read_text(labels_path, "DFDC test labels"), newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        raise ValueError(f"DFDC test labels {labels_path}: not CSV after line {reader.line_num} ({error})") from None
     for number, row in enumerate(rows, 2):
         if row.get("label") not in ("0", "1") or not row.get("filename"):
             raise ValueError(f"{labels_path}:{number}: expected columns filename,label with label 0 or 1, got {row}")

@@ -7,12 +7,11 @@ FF++ (Rössler et al., ICCV 2019): ``original_sequences/youtube/<comp>/videos/NN
 """
 
 import importlib.resources
-import json
 import logging
 import os
 
-from pel_keras.data.datasets.records import FAKE, REAL, SPLITS, Record, list_files, require, stem
-from pel_keras.data.video import is_video
+from pel_keras.data.datasets.records import FAKE, REAL, SPLITS, Record, list_files, read_json, require, stem
+from pel_keras.data.media import is_video
 
 FFPP_METHODS = ("Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures")  # the paper's four
 FFPP_ALL_METHODS = FFPP_METHODS + ("FaceShifter",)
@@ -21,11 +20,25 @@ COMPRESSIONS = ("raw", "c23", "c40")
 log = logging.getLogger(__name__)
 
 
+def read_pairs(path):
+    """The ``[[target, source], ...]`` id pairs of one official split file (``train.json``, ...).
+
+    Raises:
+        ValueError: the file is no JSON list of pairs of ids; the message names it and the first bad item.
+    """
+    pairs = read_json(path, "FF++ split list", list)
+    for item in pairs:
+        if not (isinstance(item, list) and len(item) == 2 and all(isinstance(v, str) for v in item)):
+            raise ValueError(f"FF++ split list {path} holds {item!r}, expected pairs of ids such as [\"071\", \"054\"]")
+    return pairs
+
+
 def official_splits():
     """``{video id: split}`` for every FF++ real (``"000"``) and fake (``"000_003"``) video id."""
-    table = {}
+    table, folder = {}, importlib.resources.files("pel_keras.data") / "splits"
     for split in SPLITS:
-        pairs = json.loads(importlib.resources.files("pel_keras.data").joinpath("splits", f"{split}.json").read_text())
+        with importlib.resources.as_file(folder / f"{split}.json") as path:
+            pairs = read_pairs(path)
         for a, b in pairs:
             table.update({a: split, b: split, f"{a}_{b}": split, f"{b}_{a}": split})
     return table

@@ -2,14 +2,18 @@
 (everything is ``test``) or below ``train/``, ``val/`` and ``test/``.
 
 Inside a class folder, each video file is one item, each image lying directly in it is one item, and
-each sub-folder of images is one sequence (like WildDeepfake). Ids are paths relative to the root,
-extensions kept, so that ``clip.mp4`` and a frame folder ``clip/`` cannot collide.
+each sub-folder of images is one sequence (like WildDeepfake): :func:`pel_keras.data.media.list_media`'s
+rule, whose skipped files are logged with their reason. Ids are paths relative to the root, extensions
+kept, so that ``clip.mp4`` and a frame folder ``clip/`` cannot collide.
 """
 
+import logging
 import os
 
 from pel_keras.data.datasets.records import FAKE, REAL, SPLITS, Record
-from pel_keras.data.video import list_media
+from pel_keras.data.media import list_media
+
+log = logging.getLogger(__name__)
 
 CLASSES = {"real": REAL, "fake": FAKE}
 
@@ -23,7 +27,10 @@ def read_folder(root):
         for name, label in CLASSES.items():
             class_dir = os.path.join(base, name)
             if os.path.isdir(class_dir):
-                records += [Record(p, label, split, os.path.relpath(p, root), name) for p in list_media(class_dir)]
+                listing = list_media(class_dir)
+                for path, reason in listing.skipped:
+                    log.warning("%s: skipped: %s", path, reason)
+                records += [Record(p, label, split, os.path.relpath(p, root), name) for p in listing.media]
     if not records:
         raise FileNotFoundError(
             f"no media found: expected videos or images in {os.path.join(root, 'real')} and "

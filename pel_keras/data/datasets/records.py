@@ -1,7 +1,9 @@
 """The record every dataset reader returns, and the helpers the readers share."""
 
 import dataclasses
+import errno
 import hashlib
+import json
 import os
 
 REAL, FAKE = 0, 1
@@ -29,10 +31,53 @@ class Record:
 
 
 def require(path, what):
-    """Returns ``path`` if it exists, else raises an error naming the file or folder expected."""
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{what} not found: expected {path}")
+    """Returns ``path`` if it exists, else raises an error naming the file or folder expected.
+
+    Raises:
+        FileNotFoundError: nothing usable at ``path``; a broken symbolic link or a link loop is named so.
+    """
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ENOENT and os.path.islink(path):
+            reason = f" (a symbolic link to {os.readlink(path)}, which does not exist)"
+        else:
+            reason = "" if error.errno == errno.ENOENT else f" ({error.strerror})"
+        raise FileNotFoundError(f"{what} not found: expected {path}{reason}") from None
     return path
+
+
+def read_text(path, what):
+    """The text of the list or metadata file ``path`` (UTF-8; a leading byte-order mark is dropped).
+
+    Raises:
+        ValueError: it cannot be read (a folder, no permission) or is not UTF-8 text; names the file and why.
+    """
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            return f.read()
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{what} {path} is not UTF-8 text (byte {error.start}: {error.reason})") from None
+    except OSError as error:
+        raise ValueError(f"{what} {path} cannot be read: {error.strerror}") from None
+
+
+def read_json(path, what, kind):
+    """The JSON value in ``path``, which must be of type ``kind`` (``dict`` for an object, ``list``).
+
+    Raises:
+        ValueError: the file cannot be read, is not JSON (where it breaks is given) or holds another type.
+    """
+    text = read_text(path, what)
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{what} {path} is not valid JSON: {error.msg} at line {error.lineno} column "
+                         f"{error.colno}") from None
+    if not isinstance(value, kind):
+        expected = "an object" if kind is dict else "a list"
+        raise ValueError(f"{what} {path} holds a JSON {type(value).__name__}, expected {expected}")
+    return value
 
 
 def list_files(directory, predicate):

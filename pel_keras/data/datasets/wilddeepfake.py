@@ -7,7 +7,7 @@ one is carved out of train by sequence.
 import os
 
 from pel_keras.data.datasets.records import FAKE, REAL, Record, carve_val, require
-from pel_keras.data.video import list_images
+from pel_keras.data.media import list_images
 
 FOLDERS = {"real_train": (REAL, "train"), "fake_train": (FAKE, "train"), "real_test": (REAL, "test"), "fake_test": (FAKE, "test")}
 
