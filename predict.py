@@ -19,7 +19,7 @@ from pel_keras import cli
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP
 from pel_keras.data.faces import DETECTORS
 from pel_keras.evaluation.predictors import ModelError
-from pel_keras.prediction.predict import PredictConfig, predict
+from pel_keras.prediction.predict import PredictConfig, json_settings, predict
 from pel_keras.prediction.results import OK, lines, write_json
 from pel_keras.prediction.scorer import Scorer
 
@@ -61,9 +61,7 @@ def main(argv):
         return cli.fail(error)
     results = predict(inputs, scorer, config, on_result=lambda result: print("\n".join(lines(result)), flush=True))
     if FLAGS.json:
-        settings = {"model": FLAGS.model, "threshold": config.threshold, "frames": config.frames,
-                    "detector": config.detector, "margin": config.margin, "image_size": scorer.image_size}
-        write_json(FLAGS.json, results, settings)
+        write_json(FLAGS.json, results, json_settings(FLAGS.model, config, scorer.image_size))
     failed = [result for result in results if result.status != OK]
     print(f"{len(results)} inputs: {len(results) - len(failed)} scored, {len(failed)} without a score")
     return cli.FAILED if failed else cli.OK

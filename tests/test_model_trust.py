@@ -139,3 +139,15 @@ def test_an_onnx_file_cannot_bring_operators_or_read_files_outside_its_folder(tm
     reader = _onnx(folder, "reader.onnx", helper.make_node("Add", ["x", "w"], ["y"]), [weights])
     with pytest.raises(ModelError, match="reader.onnx: could not load: .*escapes model directory"):
         load_predictor(reader)
+
+
+def test_the_app_loads_a_savedmodel_only_when_trusted(malicious):
+    from pel_keras.app.service import ScoringService
+    from pel_keras.prediction.predict import PredictConfig
+
+    folder, target = malicious
+    config = PredictConfig(frames=1, detector="none")
+    with pytest.raises(UntrustedModelError, match="--trust_model"):
+        ScoringService(folder, config)
+    service = ScoringService(folder, config, trusted=True)
+    assert service.scorer.image_size == SIZE and not os.path.exists(target)  # loaded, not yet run

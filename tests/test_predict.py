@@ -16,7 +16,8 @@ import trained_run
 from pel_keras.data.faces import crop_face, detect_faces, make_detector, square_box
 from pel_keras.data.video import sample_frames
 from pel_keras.evaluation.predictors import ModelError
-from pel_keras.prediction.predict import PredictConfig, predict
+from pel_keras.prediction.inputs import expand_inputs
+from pel_keras.prediction.predict import DETECTING, READING, SCORING, PredictConfig, predict, predict_input
 from pel_keras.prediction.scorer import Scorer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -123,6 +124,26 @@ def test_a_tflite_model_scores_through_the_same_path(media, tmp_path):
     _, crops = rgb_crops(two_faces(), 32)
     np.testing.assert_allclose([face.probability for face in result.frames[0].faces],
                                model.predict_on_batch(crops)[:, 0], atol=1e-5)
+
+
+def test_predict_input_reports_each_stage_and_hands_over_frames_and_maps(run, media, tmp_path):
+    scorer = Scorer(str(run.directory / "best.keras"), heatmaps=True, batch_size=3)
+    [item] = expand_inputs([str(media / "fake.mp4")])
+    stages, handed = [], []
+    result = predict_input(item, scorer, make_detector("yunet"), PredictConfig(frames=5),
+                           lambda *step: stages.append(step), lambda *frames: handed.append(frames))
+    assert stages == [(READING, 0, 1), (READING, 1, 1), *[(DETECTING, i, 5) for i in range(1, 6)],
+                      (SCORING, 3, 5), (SCORING, 5, 5)]
+    [(detections, maps)] = handed
+    decoded = sample_frames(str(media / "fake.mp4"), 5)
+    assert [index for index, _, _ in detections] == [frame.frame for frame in result.frames] == [i for i, _ in decoded]
+    for (_, rgb, faces), frame_maps, (_, bgr), frame in zip(detections, maps, decoded, result.frames):
+        assert np.array_equal(rgb, bgr[..., ::-1])
+        assert [face.box for face in faces] == [face.box for face in frame.faces]
+        assert frame_maps.shape == (len(faces), 2, 2) and 0 <= frame_maps.min() <= frame_maps.max() <= 1
+    without = predict_input(item, Scorer(str(run.directory / "best.keras"), batch_size=3), make_detector("yunet"),
+                            PredictConfig(frames=5), on_frames=lambda *frames: handed.append(frames))
+    assert handed[-1][1] == [None] * 5 and without.to_dict() == result.to_dict()
 
 
 def test_cli_refuses_a_decompression_bomb_from_its_header_and_scores_a_gif_in_a_folder(run, tmp_path):

@@ -20,6 +20,8 @@ from pel_keras.prediction.heatmaps import draw_heatmap, write_image
 from pel_keras.prediction.inputs import expand_inputs, read_frames
 from pel_keras.prediction.results import ERROR, NO_FACE, OK, FaceScore, FrameResult, InputResult
 
+READING, DETECTING, SCORING = "reading frames", "finding faces", "scoring faces"
+
 
 @dataclasses.dataclass(frozen=True)
 class PredictConfig:
@@ -50,11 +52,19 @@ class PredictConfig:
             raise ValueError(f"threshold must lie in [0, 1], got {self.threshold}")
 
 
+def json_settings(model, config, image_size):
+    """The settings ``predict.py --json`` writes beside the results (see
+    :func:`~pel_keras.prediction.results.json_document`): the model as named, the crop side and ``config``'s
+    threshold, frames, detector and margin."""
+    return {"model": model, "threshold": config.threshold, "frames": config.frames, "detector": config.detector,
+            "margin": config.margin, "image_size": image_size}
+
+
 def _detector_score(face):
     return None if math.isnan(face.score) else face.score
 
 
-def _detect_and_crop(frames, detector, size, margin):
+def _detect_and_crop(frames, detector, size, margin, progress):
     """``([(index, rgb frame, faces)], crops)``: every face of every frame and its crop, in that order."""
     detections, crops = [], []
     for index, bgr in frames:
@@ -62,6 +72,7 @@ def _detect_and_crop(frames, detector, size, margin):
         faces = detect_faces(rgb, detector, channels="rgb")
         detections.append((index, rgb, faces))
         crops += [crop_face(rgb, face, size, margin)[0] for face in faces]
+        progress(DETECTING, len(detections), len(frames))
     return detections, crops
 
 
@@ -78,19 +89,36 @@ def _heatmap(item, detection, maps, probabilities, config):
     return write_image(path, draw_heatmap(rgb, faces, maps, probabilities, config.margin))
 
 
-def predict_input(item, scorer, detector, config):
-    """The :class:`InputResult` of one :class:`~pel_keras.prediction.inputs.MediaInput`."""
+def _ignore(*_):
+    pass
+
+
+def predict_input(item, scorer, detector, config, progress=None, on_frames=None):
+    """The :class:`InputResult` of one :class:`~pel_keras.prediction.inputs.MediaInput`.
+
+    Args:
+        progress: called as ``progress(stage, done, total)`` while the input is read (:data:`READING`),
+            its faces found (:data:`DETECTING`, per frame) and scored (:data:`SCORING`, per batch of crops).
+        on_frames: called with ``(detections, maps)`` once the frames are read and scored, for a caller that
+            draws them (the app): ``detections`` lists ``(index, RGB frame, faces)`` per sampled frame, and
+            ``maps`` the per-face fake-evidence maps of each frame (None per frame without heatmaps).
+    """
+    progress, on_frames = progress or _ignore, on_frames or _ignore
+    progress(READING, 0, 1)
     try:
         frames = read_frames(item, config.frames, config.max_megapixels)
     except (MediaError, cv2.error) as error:
         return InputResult(item.path, item.kind, ERROR, str(error), threshold=config.threshold)
-    detections, crops = _detect_and_crop(frames, detector, scorer.image_size, config.margin)
+    progress(READING, 1, 1)
+    detections, crops = _detect_and_crop(frames, detector, scorer.image_size, config.margin, progress)
     if not crops:
         reason = f"no face found in any of the {len(frames)} sampled frames (detector {config.detector!r})"
         empty = [FrameResult(int(index), []) for index, _, _ in detections]
+        on_frames(detections, [None] * len(detections))
         return InputResult(item.path, item.kind, NO_FACE, reason, empty, config.threshold)
-    probabilities, maps = scorer(np.stack(crops))
+    probabilities, maps = scorer(np.stack(crops), on_batch=lambda done, total: progress(SCORING, done, total))
     frame_maps = [None] * len(detections) if maps is None else _per_frame(detections, maps)
+    on_frames(detections, frame_maps)
     frames = []
     for detection, scores, values in zip(detections, _per_frame(detections, probabilities), frame_maps):
         index, _, faces = detection

@@ -22,15 +22,16 @@ class Scorer:
             (:meth:`~pel_keras.visualization.cam.ClassActivationMaps.fake_evidence`); ``.keras`` only.
         batch_size: crops per model call.
         image_size: the crop side, for a model whose input size is dynamic (otherwise the model's).
-        trusted: also load models that run code of their own (a SavedModel; see
+        num_threads: threads of a ``.tflite`` or ``.onnx`` model (as
             :func:`~pel_keras.evaluation.predictors.load_predictor`).
+        trusted: also load models that run code of their own (a SavedModel; as ``load_predictor``).
 
     Raises:
         ModelError: the model does not load (or runs code of its own and is not ``trusted``), heatmaps are
             asked of another format, or no crop size is known.
     """
 
-    def __init__(self, path, heatmaps=False, batch_size=32, image_size=None, trusted=False):
+    def __init__(self, path, heatmaps=False, batch_size=32, image_size=None, num_threads=None, trusted=False):
         self.batch_size = batch_size
         self.cams = None
         if heatmaps:
@@ -41,7 +42,7 @@ class Scorer:
         else:
             import pel_keras.layers  # noqa: F401  (registers the PEL layers, so that a .keras PEL model loads)
 
-            self._predictor = load_predictor(path, trusted=trusted)
+            self._predictor = load_predictor(path, num_threads, trusted=trusted)
             shape = self._predictor.input_shape
         self.image_size = image_size or shape[0]
         if self.image_size is None:
@@ -53,10 +54,15 @@ class Scorer:
         arrays = self._fetch(crops)
         return arrays["probability"][:, 0], self.cams.fake_evidence(self.cams(arrays))
 
-    def __call__(self, crops):
+    def __call__(self, crops, on_batch=None):
+        """Scores ``crops`` in batches of ``batch_size``; ``on_batch(done, total)`` follows after each batch."""
         crops = np.asarray(crops, np.float32)
         if len(crops) == 0:
             return np.zeros(0, np.float32), None
-        parts = [self._score(crops[i:i + self.batch_size]) for i in range(0, len(crops), self.batch_size)]
+        parts = []
+        for start in range(0, len(crops), self.batch_size):
+            parts.append(self._score(crops[start:start + self.batch_size]))
+            if on_batch is not None:
+                on_batch(min(start + self.batch_size, len(crops)), len(crops))
         probabilities = np.concatenate([p for p, _ in parts])
         return probabilities, None if self.cams is None else np.concatenate([m for _, m in parts])

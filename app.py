@@ -1,0 +1,96 @@
+"""A local web app: drop videos or photos, see the verdict, the score per frame and where the model looks.
+
+    python app.py --model=runs/demo/best.keras
+    python app.py --model=RUN/export/pel_fp32.tflite --port=8080 --threshold=0.7
+
+Serves a page on http://127.0.0.1:7860 (printed at start; only this machine can reach it unless --host says
+otherwise) that scores each uploaded file as ``predict.py`` does, with the same flags, and an API endpoint
+``score`` that returns what ``predict.py FILE --json`` writes. Heatmaps need the ``.keras`` model. Stops with
+Ctrl+C; exit status 2 when the model or a flag is bad. docs/app.md describes the page, the API and the limits.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import threading
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry, no version check: nothing leaves
+
+from absl import app, flags  # noqa: E402
+
+from pel_keras import cli  # noqa: E402
+from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP  # noqa: E402
+from pel_keras.data.faces import DETECTORS  # noqa: E402
+from pel_keras.evaluation.predictors import ModelError  # noqa: E402
+from pel_keras.prediction.predict import PredictConfig  # noqa: E402
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("model", None, "RUN/best.keras (heatmaps), a SavedModel folder, a .tflite or an .onnx file.")
+flags.DEFINE_bool("trust_model", False, "Also load a model that runs code of its own: a SavedModel folder (its "
+                  "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
+                  "files from a source you trust.")
+flags.DEFINE_string("host", "127.0.0.1", "Address to listen on; 0.0.0.0 opens the app to the network.")
+flags.DEFINE_integer("port", 7860, "Port to listen on.", lower_bound=1, upper_bound=65535)
+flags.DEFINE_integer("frames", 32, "Frames sampled per video at equal intervals.", lower_bound=1)
+flags.DEFINE_float("threshold", 0.5, "The page's starting threshold, and the API's: a score above it is fake.",
+                   lower_bound=0, upper_bound=1)
+flags.DEFINE_enum("detector", "yunet", sorted(DETECTORS), "Face detector; none: the inputs are face crops.")
+flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).",
+                   lower_bound=1)
+flags.DEFINE_integer("batch_size", 32, "Face crops per model call.", lower_bound=1)
+flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose input size is dynamic.",
+                     lower_bound=1)
+flags.DEFINE_integer("threads", 0, "Threads of a .tflite or .onnx model; 0: one per core. (TensorFlow formats use "
+                     "TensorFlow's own.)", lower_bound=0)
+flags.DEFINE_integer("max_upload_mb", 500, "Largest file the page accepts, in megabytes.", lower_bound=1)
+flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP,
+                   lower_bound=MAX_MEGAPIXELS_FLOOR)
+flags.mark_flag_as_required("model")
+
+
+def check_address(host, port):
+    """Raises OSError when ``host:port`` cannot be listened on (taken, or not this machine's address)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments {argv[1:]}; flags are written --name=value")
+    try:
+        check_address(FLAGS.host, FLAGS.port)  # before the minute of loading the model
+    except OSError as error:
+        return cli.fail(f"cannot serve on {FLAGS.host}:{FLAGS.port}: {error}")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # as predict.py: YuNet's threads collapse beside TensorFlow's
+    from pel_keras.app import page  # Gradio and TensorFlow load after the flags are known to be good
+    from pel_keras.app.service import ScoringService
+
+    try:
+        config = PredictConfig(frames=FLAGS.frames, threshold=FLAGS.threshold, detector=FLAGS.detector,
+                               margin=FLAGS.margin, max_megapixels=FLAGS.max_megapixels)
+        service = ScoringService(FLAGS.model, config, FLAGS.batch_size, FLAGS.image_size,
+                                 FLAGS.threads or os.cpu_count(), FLAGS.trust_model)
+    except (ModelError, FileNotFoundError, ValueError) as error:
+        return cli.fail(error)
+    workspace = tempfile.mkdtemp(prefix="pel-app-")
+    blocks = page.build(service, workspace)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(cli.OK))  # a service manager's stop cleans up as Ctrl+C does
+    try:
+        page.launch(blocks, FLAGS.host, FLAGS.port, FLAGS.max_upload_mb, workspace)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    except OSError as error:  # the port is taken, or the address cannot be bound
+        return cli.fail(f"cannot serve on {FLAGS.host}:{FLAGS.port}: {error}")
+    finally:
+        blocks.close()
+        shutil.rmtree(workspace, ignore_errors=True)
+    return cli.OK
+
+
+if __name__ == "__main__":
+    cli.run(main)
