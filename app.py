@@ -29,25 +29,35 @@ from pel_keras.prediction.predict import PredictConfig  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "RUN/best.keras (heatmaps), a SavedModel folder, a .tflite or an .onnx file.")
-flags.DEFINE_bool("trust_model", False, "Also load a model that runs code of its own: a SavedModel folder (its "
-                  "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
-                  "files from a source you trust.")
+flags.DEFINE_bool(
+    "trust_model",
+    False,
+    "Also load a model that runs code of its own: a SavedModel folder (its "
+    "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
+    "files from a source you trust.",
+)
 flags.DEFINE_string("host", "127.0.0.1", "Address to listen on; 0.0.0.0 opens the app to the network.")
 flags.DEFINE_integer("port", 7860, "Port to listen on.", lower_bound=1, upper_bound=65535)
 flags.DEFINE_integer("frames", 32, "Frames sampled per video at equal intervals.", lower_bound=1)
-flags.DEFINE_float("threshold", 0.5, "The page's starting threshold, and the API's: a score above it is fake.",
-                   lower_bound=0, upper_bound=1)
+flags.DEFINE_float(
+    "threshold",
+    0.5,
+    "The page's starting threshold, and the API's: a score above it is fake.",
+    lower_bound=0,
+    upper_bound=1,
+)
 flags.DEFINE_enum("detector", "yunet", sorted(DETECTORS), "Face detector; none: the inputs are face crops.")
-flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).",
-                   lower_bound=1)
+flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).", lower_bound=1)
 flags.DEFINE_integer("batch_size", 32, "Face crops per model call.", lower_bound=1)
-flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose input size is dynamic.",
-                     lower_bound=1)
-flags.DEFINE_integer("threads", 0, "Threads of a .tflite or .onnx model; 0: one per core. (TensorFlow formats use "
-                     "TensorFlow's own.)", lower_bound=0)
+flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose input size is dynamic.", lower_bound=1)
+flags.DEFINE_integer(
+    "threads",
+    0,
+    "Threads of a .tflite or .onnx model; 0: one per core. (TensorFlow formats use TensorFlow's own.)",
+    lower_bound=0,
+)
 flags.DEFINE_integer("max_upload_mb", 500, "Largest file the page accepts, in megabytes.", lower_bound=1)
-flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP,
-                   lower_bound=MAX_MEGAPIXELS_FLOOR)
+flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP, lower_bound=MAX_MEGAPIXELS_FLOOR)
 flags.mark_flag_as_required("model")
 
 
@@ -70,10 +80,16 @@ def main(argv):
     from pel_keras.app.service import ScoringService
 
     try:
-        config = PredictConfig(frames=FLAGS.frames, threshold=FLAGS.threshold, detector=FLAGS.detector,
-                               margin=FLAGS.margin, max_megapixels=FLAGS.max_megapixels)
-        service = ScoringService(FLAGS.model, config, FLAGS.batch_size, FLAGS.image_size,
-                                 FLAGS.threads or os.cpu_count(), FLAGS.trust_model)
+        config = PredictConfig(
+            frames=FLAGS.frames,
+            threshold=FLAGS.threshold,
+            detector=FLAGS.detector,
+            margin=FLAGS.margin,
+            max_megapixels=FLAGS.max_megapixels,
+        )
+        service = ScoringService(
+            FLAGS.model, config, FLAGS.batch_size, FLAGS.image_size, FLAGS.threads or os.cpu_count(), FLAGS.trust_model
+        )
     except (ModelError, FileNotFoundError, ValueError) as error:
         return cli.fail(error)
     workspace = tempfile.mkdtemp(prefix="pel-app-")

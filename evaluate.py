@@ -10,7 +10,6 @@ when something was evaluated, 1 when nothing could be (every dataset skipped), 2
 missing file (the message names it). See README.md, section Evaluation.
 """
 
-
 from absl import app, flags
 
 from pel_keras import cli
@@ -20,28 +19,40 @@ from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "Training run folder (config.json, best.keras); the report goes to WORKDIR/eval.")
-flags.DEFINE_string("model", "", "Evaluate this artifact instead of WORKDIR/best.keras: .keras, SavedModel folder, "
-                    ".tflite or .onnx.")
-flags.DEFINE_bool("trust_model", False, "Also load a model that runs code of its own: a SavedModel folder (its "
-                  "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
-                  "files from a source you trust.")
+flags.DEFINE_string(
+    "model", "", "Evaluate this artifact instead of WORKDIR/best.keras: .keras, SavedModel folder, .tflite or .onnx."
+)
+flags.DEFINE_bool(
+    "trust_model",
+    False,
+    "Also load a model that runs code of its own: a SavedModel folder (its "
+    "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
+    "files from a source you trust.",
+)
 flags.DEFINE_bool("cross", False, "Cross-dataset evaluation (Table 2) on --datasets.")
-flags.DEFINE_bool("robustness", False, "Robustness evaluation (Table 3): each perturbation strength against the "
-                  "clean run.")
+flags.DEFINE_bool(
+    "robustness", False, "Robustness evaluation (Table 3): each perturbation strength against the clean run."
+)
 flags.DEFINE_list("datasets", [], "Test dataset tags of --cross; default: Table 2's for the training dataset.")
 flags.DEFINE_string("data_dir", "", "DATA_DIR holding <tag>/manifest.csv; default: the run's (config.json).")
 flags.DEFINE_enum("split", "test", ["train", "val", "test"], "Split evaluated.")
 flags.DEFINE_integer("batch_size", 32, "Images per batch.", lower_bound=1)
 flags.DEFINE_float("threshold", 0.5, "ACC decision threshold: fake when p > threshold.", lower_bound=0, upper_bound=1)
-flags.DEFINE_integer("frames", 0, "At most this many frames per video, at equal intervals; 0: all prepared frames.",
-                     lower_bound=0)
+flags.DEFINE_integer(
+    "frames", 0, "At most this many frames per video, at equal intervals; 0: all prepared frames.", lower_bound=0
+)
 flags.DEFINE_integer("seed", 0, "Seed of the random perturbations.")
 flags.DEFINE_bool("progress", True, "Show a progress bar per scored set.")
-for _name, _help in (("gaussian_noise", "variances (0..1 intensity scale)"),
-                     ("salt_and_pepper", "densities (fraction of pixels)"),
-                     ("gaussian_blur", "odd kernel sizes (sigma = size / 6)")):
-    flags.DEFINE_list(_name, [str(DEFAULT_STRENGTHS[_name])], f"--robustness: {_name} {_help}, comma-separated "
-                      "to sweep levels; empty: left out.")
+for _name, _help in (
+    ("gaussian_noise", "variances (0..1 intensity scale)"),
+    ("salt_and_pepper", "densities (fraction of pixels)"),
+    ("gaussian_blur", "odd kernel sizes (sigma = size / 6)"),
+):
+    flags.DEFINE_list(
+        _name,
+        [str(DEFAULT_STRENGTHS[_name])],
+        f"--robustness: {_name} {_help}, comma-separated to sweep levels; empty: left out.",
+    )
 flags.mark_flag_as_required("workdir")
 
 
@@ -56,9 +67,23 @@ def _strengths(name):
 
 def config_from_flags():
     """The `EvalConfig` of the parsed flags; a ValueError naming the flag when one is wrong."""
-    values = {name: FLAGS[name].value for name in ("workdir", "model", "trust_model", "cross", "robustness",
-                                                    "data_dir", "split", "batch_size", "threshold", "frames", "seed",
-                                                    "progress")}
+    values = {
+        name: FLAGS[name].value
+        for name in (
+            "workdir",
+            "model",
+            "trust_model",
+            "cross",
+            "robustness",
+            "data_dir",
+            "split",
+            "batch_size",
+            "threshold",
+            "frames",
+            "seed",
+            "progress",
+        )
+    }
     return EvalConfig(datasets=tuple(FLAGS.datasets), **values, **{n: _strengths(n) for n in PERTURBATIONS})
 
 

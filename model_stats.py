@@ -1,7 +1,7 @@
 """Prints parameters and FLOPs of PEL configurations (the README's model table).
 
-    python model_stats.py                                  # B4 at 320 and 224, two streams and each alone
-    python model_stats.py --backbone=efficientnet_b0 --image_sizes=224
+python model_stats.py                                  # B4 at 320 and 224, two streams and each alone
+python model_stats.py --backbone=efficientnet_b0 --image_sizes=224
 """
 
 import os
@@ -37,8 +37,10 @@ def main(argv):
             parts = stream_parameters(model)
             split = " / ".join(f"{parts[key]:,}" for key in ("rgb", "freq", "shared"))
             gflops = count_flops(model) / 1e9
-            print(f"| {FLAGS.backbone}, {streams} | {size}x{size} | {model.count_params():,} | {split} "
-                  f"| {gflops:.2f} |", flush=True)
+            print(
+                f"| {FLAGS.backbone}, {streams} | {size}x{size} | {model.count_params():,} | {split} | {gflops:.2f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

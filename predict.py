@@ -25,23 +25,28 @@ from pel_keras.prediction.scorer import Scorer
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "RUN/best.keras, a SavedModel folder, a .tflite or an .onnx file.")
-flags.DEFINE_bool("trust_model", False, "Also load a model that runs code of its own: a SavedModel folder (its "
-                  "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
-                  "files from a source you trust.")
+flags.DEFINE_bool(
+    "trust_model",
+    False,
+    "Also load a model that runs code of its own: a SavedModel folder (its "
+    "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
+    "files from a source you trust.",
+)
 flags.DEFINE_integer("frames", 32, "Frames sampled per video (or frame folder) at equal intervals.", lower_bound=1)
 flags.DEFINE_float("threshold", 0.5, "A score above this is called fake.", lower_bound=0, upper_bound=1)
 flags.DEFINE_string("json", None, "Write the results, frame by frame, to this JSON file.")
-flags.DEFINE_string("heatmap", None, "Write every frame with a face, class activation maps overlaid, into this "
-                    "folder (DIR/<input>/<frame>.png); needs the .keras model.")
+flags.DEFINE_string(
+    "heatmap",
+    None,
+    "Write every frame with a face, class activation maps overlaid, into this "
+    "folder (DIR/<input>/<frame>.png); needs the .keras model.",
+)
 flags.DEFINE_enum("detector", "yunet", sorted(DETECTORS), "Face detector; none: the inputs are face crops.")
-flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).",
-                   lower_bound=1)
+flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).", lower_bound=1)
 flags.DEFINE_integer("batch_size", 32, "Face crops per model call.", lower_bound=1)
-flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose input size is dynamic.",
-                     lower_bound=1)
+flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose input size is dynamic.", lower_bound=1)
 flags.DEFINE_bool("sequences", False, "A folder of images is one video (its frames), not a set of images.")
-flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP,
-                   lower_bound=MAX_MEGAPIXELS_FLOOR)
+flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP, lower_bound=MAX_MEGAPIXELS_FLOOR)
 flags.mark_flag_as_required("model")
 
 
@@ -52,11 +57,22 @@ def main(argv):
     # YuNet's OpenMP threads collapse when cores are shared with TensorFlow's (see docs/decisions.md).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
-        config = PredictConfig(frames=FLAGS.frames, threshold=FLAGS.threshold, detector=FLAGS.detector,
-                               margin=FLAGS.margin, heatmap_dir=FLAGS.heatmap, sequences=FLAGS.sequences,
-                               max_megapixels=FLAGS.max_megapixels)
-        scorer = Scorer(FLAGS.model, heatmaps=FLAGS.heatmap is not None, batch_size=FLAGS.batch_size,
-                        image_size=FLAGS.image_size, trusted=FLAGS.trust_model)
+        config = PredictConfig(
+            frames=FLAGS.frames,
+            threshold=FLAGS.threshold,
+            detector=FLAGS.detector,
+            margin=FLAGS.margin,
+            heatmap_dir=FLAGS.heatmap,
+            sequences=FLAGS.sequences,
+            max_megapixels=FLAGS.max_megapixels,
+        )
+        scorer = Scorer(
+            FLAGS.model,
+            heatmaps=FLAGS.heatmap is not None,
+            batch_size=FLAGS.batch_size,
+            image_size=FLAGS.image_size,
+            trusted=FLAGS.trust_model,
+        )
     except (ModelError, FileNotFoundError, ValueError) as error:
         return cli.fail(error)
     results = predict(inputs, scorer, config, on_result=lambda result: print("\n".join(lines(result)), flush=True))

@@ -27,13 +27,15 @@ flags.DEFINE_list("methods", list(FFPP_METHODS), "FF++ methods; add FaceShifter 
 flags.DEFINE_integer("frames", 50, "Frames sampled per video at equal intervals.", lower_bound=1)
 flags.DEFINE_integer("size", 320, "Side of the square face crop, in pixels.", lower_bound=1)
 flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side.", lower_bound=1)
-flags.DEFINE_enum("detector", "auto", ["auto"] + sorted(DETECTORS), "Face detector (auto: none for WildDeepfake, else yunet).")
+flags.DEFINE_enum(
+    "detector", "auto", ["auto"] + sorted(DETECTORS), "Face detector (auto: none for WildDeepfake, else yunet)."
+)
 flags.DEFINE_integer("workers", 0, "Worker processes (0 = one per CPU core).", lower_bound=0)
 flags.DEFINE_string("shard", "1/1", "K/N: prepare only part K (1-based) of N, for array jobs.")
-flags.DEFINE_float("val_fraction", 0.1, "Share of training sources carved into val (DFDC, WildDeepfake).",
-                   lower_bound=0, upper_bound=1)
-flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP,
-                   lower_bound=MAX_MEGAPIXELS_FLOOR)
+flags.DEFINE_float(
+    "val_fraction", 0.1, "Share of training sources carved into val (DFDC, WildDeepfake).", lower_bound=0, upper_bound=1
+)
+flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP, lower_bound=MAX_MEGAPIXELS_FLOOR)
 flags.mark_flags_as_required(["dataset", "input", "output"])
 
 
@@ -46,25 +48,37 @@ def parse_shard(text):
     return (k, n) if 1 <= k <= n else None
 
 
-flags.register_validator("shard", lambda text: parse_shard(text) is not None,
-                         "must look like K/N with 1 <= K <= N (part K of N, e.g. 3/8)")
+flags.register_validator(
+    "shard", lambda text: parse_shard(text) is not None, "must look like K/N with 1 <= K <= N (part K of N, e.g. 3/8)"
+)
 
 
 def main(argv):
     del argv
     config = PrepareConfig(
-        dataset=FLAGS.dataset, input=FLAGS.input, output=FLAGS.output, compression=FLAGS.compression,
-        methods=tuple(FLAGS.methods), frames=FLAGS.frames, size=FLAGS.size, margin=FLAGS.margin,
-        detector=FLAGS.detector, workers=FLAGS.workers, shard=parse_shard(FLAGS.shard),
-        val_fraction=FLAGS.val_fraction, max_megapixels=FLAGS.max_megapixels,
+        dataset=FLAGS.dataset,
+        input=FLAGS.input,
+        output=FLAGS.output,
+        compression=FLAGS.compression,
+        methods=tuple(FLAGS.methods),
+        frames=FLAGS.frames,
+        size=FLAGS.size,
+        margin=FLAGS.margin,
+        detector=FLAGS.detector,
+        workers=FLAGS.workers,
+        shard=parse_shard(FLAGS.shard),
+        val_fraction=FLAGS.val_fraction,
+        max_megapixels=FLAGS.max_megapixels,
     )
     try:
         s = prepare(config)
     except (FileNotFoundError, ValueError) as error:  # a layout or settings problem: the message says which
         return cli.fail(error)
-    print(f"{s.out_dir}: {s.videos} videos in this shard, {s.skipped} already done, {s.done} prepared, "
-          f"{s.failed} failed, {s.no_face_videos} without any face; {s.crops} crops from {s.frames} frames "
-          f"({s.no_face_frames} frames without a face); manifest.csv has {s.manifest_rows} rows")
+    print(
+        f"{s.out_dir}: {s.videos} videos in this shard, {s.skipped} already done, {s.done} prepared, "
+        f"{s.failed} failed, {s.no_face_videos} without any face; {s.crops} crops from {s.frames} frames "
+        f"({s.no_face_frames} frames without a face); manifest.csv has {s.manifest_rows} rows"
+    )
     if s.failed:
         return cli.fail(f"{s.failed} videos failed: see {s.out_dir}/failures.csv", cli.FAILED)
     return cli.OK

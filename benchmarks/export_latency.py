@@ -107,8 +107,10 @@ def runtimes(model, paths):
     rows = []
     for device in tf_devices:
         label = device.strip("/").split(":")[0]
-        rows += [("Keras", label, None, _on(device, keras_predictor(model, "keras"))),
-                 ("SavedModel", label, paths["SavedModel"], _on(device, saved))]
+        rows += [
+            ("Keras", label, None, _on(device, keras_predictor(model, "keras"))),
+            ("SavedModel", label, paths["SavedModel"], _on(device, saved)),
+        ]
     for name, path in paths.items():
         if name != "SavedModel":
             threads = f"CPU, {FLAGS.threads} threads" + (", XNNPack" if name.startswith("TFLite") else "")
@@ -122,31 +124,43 @@ def row(size, name, device, path, predictor, flops, peak):
     fastest, median, cpu = time_calls(predictor, images[:1], FLAGS.runs)
     fastest8, _, _ = time_calls(predictor, images, max(2, FLAGS.runs // 3))
     megabytes = f"{size_bytes(path) / 1e6:.1f}" if path else ""
-    line = (f"| {size} | {name} | {device} | {megabytes} | {fastest * 1e3:.1f} / {median * 1e3:.1f} | "
-            f"{cpu * 1e3 / FLAGS.threads:.1f} | {8 / fastest8:.1f} | {flops / fastest / 1e9:.1f} | "
-            f"{100 * flops / fastest / 1e9 / peak:.0f}% |")
+    line = (
+        f"| {size} | {name} | {device} | {megabytes} | {fastest * 1e3:.1f} / {median * 1e3:.1f} | "
+        f"{cpu * 1e3 / FLAGS.threads:.1f} | {8 / fastest8:.1f} | {flops / fastest / 1e9:.1f} | "
+        f"{100 * flops / fastest / 1e9 / peak:.0f}% |"
+    )
     print(line, flush=True)
     return line
 
 
 def one_stream_row(size, folder, peak):
     """The yardstick: one plain backbone stream (no enhancement modules) as fp32 TFLite."""
-    model = pel_keras.build_model(FLAGS.backbone, image_size=size, streams="rgb", self_enhancement=False,
-                                  mutual_enhancement=False, weights=None)
+    model = pel_keras.build_model(
+        FLAGS.backbone, image_size=size, streams="rgb", self_enhancement=False, mutual_enhancement=False, weights=None
+    )
     saved, path = os.path.join(folder, "one_stream_saved_model"), os.path.join(folder, "one_stream_fp32.tflite")
     write_saved_model(model, saved)
     write_tflite(saved, path)
     predictor = load_predictor(path, num_threads=FLAGS.threads)
-    return row(size, "one stream alone, TFLite fp32", f"CPU, {FLAGS.threads} threads, XNNPack", path, predictor,
-               count_flops(model), peak)
+    return row(
+        size,
+        "one stream alone, TFLite fp32",
+        f"CPU, {FLAGS.threads} threads, XNNPack",
+        path,
+        predictor,
+        count_flops(model),
+        peak,
+    )
 
 
 def benchmark_size(size, peak):
     """Exports the model at ``size`` and times every runtime; returns the table rows."""
     model = perturbed(pel_keras.build_model(FLAGS.backbone, image_size=size, streams=FLAGS.streams, weights=None))
     flops = count_flops(model)
-    print(f"{FLAGS.backbone} {FLAGS.streams} at {size}: {flops / 1e9:.2f} GFLOPs, "
-          f"{model.count_params():,} parameters", flush=True)
+    print(
+        f"{FLAGS.backbone} {FLAGS.streams} at {size}: {flops / 1e9:.2f} GFLOPs, {model.count_params():,} parameters",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as scratch:
         folder = os.path.join(FLAGS.keep, str(size)) if FLAGS.keep else scratch
         os.makedirs(folder, exist_ok=True)
@@ -164,8 +178,11 @@ def main(argv):
     tf.config.threading.set_inter_op_parallelism_threads(1)
     peak = matmul_peak(FLAGS.threads)
     print(f"float32 matmul peak (2048^3, TensorFlow, {FLAGS.threads} threads): {peak:.1f} GFLOP/s", flush=True)
-    header = ["| size | runtime | device | file MB | batch 1: fastest / median ms | CPU ms / thread | "
-              "batch 8: images/s | GFLOP/s | of peak |", "|" + " --- |" * 9]
+    header = [
+        "| size | runtime | device | file MB | batch 1: fastest / median ms | CPU ms / thread | "
+        "batch 8: images/s | GFLOP/s | of peak |",
+        "|" + " --- |" * 9,
+    ]
     table = []
     for size in map(int, FLAGS.sizes):
         table += benchmark_size(size, peak)

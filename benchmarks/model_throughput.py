@@ -10,9 +10,9 @@ first call of each compiles; the second is timed.
 
 import time
 
-from absl import app, flags
 import keras
 import numpy as np
+from absl import app, flags
 
 import pel_keras
 from pel_keras.models.efficientnet_backbones import BACKBONES

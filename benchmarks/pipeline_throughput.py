@@ -20,12 +20,12 @@ import time  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
+from cpu_time import cpu_seconds  # noqa: E402
 from skimage import data  # noqa: E402
 
 from pel_keras.data.manifest import COLUMNS, csv_text  # noqa: E402
-from pel_keras.files.atomic import atomic_write  # noqa: E402
 from pel_keras.data.pipeline import AugmentConfig, build_dataset  # noqa: E402
-from cpu_time import cpu_seconds  # noqa: E402
+from pel_keras.files.atomic import atomic_write  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("crops", 256, "PNG crops in the manifest.")
@@ -38,12 +38,16 @@ def write_crops(folder):
     face = data.astronaut()[0:300, 100:400, ::-1]
     rows = []
     for i in range(FLAGS.crops):
-        shifted = np.roll(cv2.resize(face, (FLAGS.size + i % 17, FLAGS.size + i % 17))[:FLAGS.size, :FLAGS.size], i, axis=1)
+        shifted = np.roll(
+            cv2.resize(face, (FLAGS.size + i % 17, FLAGS.size + i % 17))[: FLAGS.size, : FLAGS.size], i, axis=1
+        )
         path = f"crops/{i:05d}.png"
         os.makedirs(os.path.join(folder, "crops"), exist_ok=True)
         cv2.imwrite(os.path.join(folder, path), shifted)
         label = int(i % 5 != 0)
-        rows.append({"path": path, "label": label, "video": f"v{i // 8}", "split": "train", "source": "bench", "frame": i})
+        rows.append(
+            {"path": path, "label": label, "video": f"v{i // 8}", "split": "train", "source": "bench", "frame": i}
+        )
     manifest = os.path.join(folder, "manifest.csv")
     atomic_write(manifest, csv_text(COLUMNS, rows))
     return manifest
@@ -57,9 +61,11 @@ def measure(name, dataset):
     labels = [next(iterator)[1].numpy() for _ in range(batches)]
     seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     images = batches * FLAGS.batch
-    print(f"{name}: {images / seconds:.0f} images/s ({seconds:.1f} s for {images}); CPU {1000 * cpu / images:.2f} ms "
-          f"per image = {images / cpu * os.cpu_count():.0f} images/s on {os.cpu_count()} dedicated cores; "
-          f"fake share {np.mean(labels):.2f}")
+    print(
+        f"{name}: {images / seconds:.0f} images/s ({seconds:.1f} s for {images}); CPU {1000 * cpu / images:.2f} ms "
+        f"per image = {images / cpu * os.cpu_count():.0f} images/s on {os.cpu_count()} dedicated cores; "
+        f"fake share {np.mean(labels):.2f}"
+    )
 
 
 def main(argv):
@@ -69,7 +75,10 @@ def main(argv):
         print(f"{FLAGS.crops} PNG crops {FLAGS.size}x{FLAGS.size}, batch {FLAGS.batch}, {os.cpu_count()} cores")
         common = {"image_size": FLAGS.size, "batch_size": FLAGS.batch}
         measure("training, augmentation on ", build_dataset(manifest, "train", training=True, **common))
-        measure("training, augmentation off", build_dataset(manifest, "train", training=True, augment_config=AugmentConfig.off(), **common))
+        measure(
+            "training, augmentation off",
+            build_dataset(manifest, "train", training=True, augment_config=AugmentConfig.off(), **common),
+        )
         measure("evaluation (one pass, repeated)", build_dataset(manifest, "train", **common).repeat())
 
 

@@ -50,10 +50,12 @@ def report(label, model_path, videos, heatmap_dir):
     _, model_wall, model_cpu = timed(scorer, crops)
     per_frame = 1000 / FLAGS.frames
     later = runs[1:] or runs
-    print(f"{label}: load {load:.1f} s; first video {runs[0][1] * per_frame:.0f} ms/frame (tracing included); "
-          f"then {np.mean([r[1] for r in later]) * per_frame:.0f} ms/frame wall, "
-          f"{np.mean([r[2] for r in later]) * per_frame:.0f} ms/frame CPU; the model alone "
-          f"{model_wall * per_frame:.0f} ms/crop wall, {model_cpu * per_frame:.0f} ms/crop CPU")
+    print(
+        f"{label}: load {load:.1f} s; first video {runs[0][1] * per_frame:.0f} ms/frame (tracing included); "
+        f"then {np.mean([r[1] for r in later]) * per_frame:.0f} ms/frame wall, "
+        f"{np.mean([r[2] for r in later]) * per_frame:.0f} ms/frame CPU; the model alone "
+        f"{model_wall * per_frame:.0f} ms/crop wall, {model_cpu * per_frame:.0f} ms/crop CPU"
+    )
 
 
 def main(argv):
@@ -64,8 +66,10 @@ def main(argv):
         model.save(model_path)
         frames = [data_media.frame(i, size=(640, 360)) for i in range(300)]
         videos = [data_media.write_h264(os.path.join(work, f"{i}.mp4"), frames) for i in range(FLAGS.videos)]
-        print(f"{FLAGS.backbone} two streams at {FLAGS.image_size} px, {FLAGS.frames} of 300 frames per 640x360 "
-              f"H.264 video, {os.cpu_count()} CPU cores visible")
+        print(
+            f"{FLAGS.backbone} two streams at {FLAGS.image_size} px, {FLAGS.frames} of 300 frames per 640x360 "
+            f"H.264 video, {os.cpu_count()} CPU cores visible"
+        )
         report("scores", model_path, videos, None)
         report("scores + heatmaps", model_path, videos, os.path.join(work, "heatmaps"))
 

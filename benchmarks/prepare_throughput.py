@@ -26,11 +26,11 @@ from skimage import data  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[:0] = [REPO, os.path.join(REPO, "tests")]  # a script run from anywhere; tests/ has the media helpers
 import data_media  # noqa: E402
+from cpu_time import cpu_seconds  # noqa: E402
 
 from pel_keras.data.faces import crop_face, detect_faces, make_detector  # noqa: E402
 from pel_keras.data.prepare import PrepareConfig, prepare  # noqa: E402
 from pel_keras.data.video import sample_video  # noqa: E402
-from cpu_time import cpu_seconds  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("videos", 8, "Videos to prepare.")
@@ -47,7 +47,7 @@ def video_frames(seconds, face):
     for i in range(30 * seconds):
         frame = background.copy()
         x, y = 200 + int(80 * np.sin(i / 40)), 90 + int(20 * np.cos(i / 25))
-        frame[y:y + 170, x:x + 150] = head
+        frame[y : y + 170, x : x + 150] = head
         frames.append(frame)
     return frames
 
@@ -66,30 +66,46 @@ def stage_times(path, detector):
     encoded = [cv2.imencode(".png", c)[1] for c in crops]
     write = time.perf_counter() - start
     n = len(frames)
-    print(f"one process, one video ({n} of {30 * FLAGS.seconds} frames): decode {1000 * decode / n:.1f} ms, "
-          f"detect {1000 * detect / n:.1f} ms, crop {1000 * crop / n:.1f} ms, PNG {1000 * write / n:.1f} ms "
-          f"per sampled frame ({sum(len(e) for e in encoded) / n / 1024:.0f} KiB each)")
+    print(
+        f"one process, one video ({n} of {30 * FLAGS.seconds} frames): decode {1000 * decode / n:.1f} ms, "
+        f"detect {1000 * detect / n:.1f} ms, crop {1000 * crop / n:.1f} ms, PNG {1000 * write / n:.1f} ms "
+        f"per sampled frame ({sum(len(e) for e in encoded) / n / 1024:.0f} KiB each)"
+    )
 
 
 def main(argv):
     del argv
     with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, "bench")
-        clips = [data_media.write_h264(os.path.join(tmp, f"clip{f}.mp4"), video_frames(FLAGS.seconds, f)) for f in (0, 1)]
+        clips = [
+            data_media.write_h264(os.path.join(tmp, f"clip{f}.mp4"), video_frames(FLAGS.seconds, f)) for f in (0, 1)
+        ]
         for i in range(FLAGS.videos):
             os.makedirs(os.path.join(raw, ("real", "fake")[i % 2]), exist_ok=True)
             os.link(clips[i % 2], os.path.join(raw, ("real", "fake")[i % 2], f"v{i}.mp4"))
-        config = PrepareConfig(dataset="folder", input=raw, output=os.path.join(tmp, "out"), frames=FLAGS.frames,
-                               size=320, detector=FLAGS.detector, workers=FLAGS.workers)
+        config = PrepareConfig(
+            dataset="folder",
+            input=raw,
+            output=os.path.join(tmp, "out"),
+            frames=FLAGS.frames,
+            size=320,
+            detector=FLAGS.detector,
+            workers=FLAGS.workers,
+        )
         cpu = cpu_seconds(children=True)
         start = time.perf_counter()
         summary = prepare(config)
         seconds, cpu = time.perf_counter() - start, cpu_seconds(children=True) - cpu
         workers = FLAGS.workers or os.cpu_count()
-        print(f"{summary.videos} videos 640x360 H.264, {summary.frames} frames sampled, {summary.crops} crops, "
-              f"{workers} workers on {os.cpu_count()} cores: {seconds:.1f} s, {summary.frames / seconds:.1f} frames/s end to end")
-        print(f"CPU time {1000 * cpu / summary.frames:.1f} ms per frame (worker start-up included): "
-              f"{summary.frames / cpu * workers:.1f} frames/s on {workers} dedicated cores")
+        print(
+            f"{summary.videos} videos 640x360 H.264, {summary.frames} frames sampled, {summary.crops} crops, "
+            f"{workers} workers on {os.cpu_count()} cores: {seconds:.1f} s, "
+            f"{summary.frames / seconds:.1f} frames/s end to end"
+        )
+        print(
+            f"CPU time {1000 * cpu / summary.frames:.1f} ms per frame (worker start-up included): "
+            f"{summary.frames / cpu * workers:.1f} frames/s on {workers} dedicated cores"
+        )
         stage_times(clips[0], make_detector(FLAGS.detector))
 
 

@@ -20,15 +20,15 @@ import time  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
+from cpu_time import cpu_seconds  # noqa: E402
 from matplotlib import cbook  # noqa: E402
 from skimage import data  # noqa: E402
 
 from pel_keras.data.faces import crop_face, detect_faces, make_detector  # noqa: E402
 from pel_keras.data.manifest import COLUMNS, csv_text  # noqa: E402
-from pel_keras.files.atomic import atomic_write  # noqa: E402
 from pel_keras.data.pipeline import SBIConfig, build_dataset  # noqa: E402
 from pel_keras.data.sbi import pseudo_fake_pair  # noqa: E402
-from cpu_time import cpu_seconds  # noqa: E402
+from pel_keras.files.atomic import atomic_write  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("crops", 64, "PNG crops in the manifest (half real, half fake).")
@@ -50,8 +50,10 @@ def face_crops():
 
 
 def report(name, count, unit, seconds, cpu):
-    print(f"{name}: {count / seconds:.0f} {unit}/s ({seconds:.1f} s for {count}); CPU {1000 * cpu / count:.2f} ms "
-          f"per {unit[:-1]} = {count / cpu * os.cpu_count():.0f} {unit}/s on {os.cpu_count()} dedicated cores")
+    print(
+        f"{name}: {count / seconds:.0f} {unit}/s ({seconds:.1f} s for {count}); CPU {1000 * cpu / count:.2f} ms "
+        f"per {unit[:-1]} = {count / cpu * os.cpu_count():.0f} {unit}/s on {os.cpu_count()} dedicated cores"
+    )
 
 
 def time_numpy(crops):
@@ -70,8 +72,15 @@ def write_manifest(folder, crops):
         path = f"crops/{i:05d}.png"
         os.makedirs(os.path.join(folder, "crops"), exist_ok=True)
         cv2.imwrite(os.path.join(folder, path), crop)
-        rows.append({"path": path, "label": i % 2, "video": f"v{i // 8}", "split": "train",
-                     "landmarks": " ".join(f"{v:.1f}" for v in landmarks.ravel())})
+        rows.append(
+            {
+                "path": path,
+                "label": i % 2,
+                "video": f"v{i // 8}",
+                "split": "train",
+                "landmarks": " ".join(f"{v:.1f}" for v in landmarks.ravel()),
+            }
+        )
     manifest = os.path.join(folder, "manifest.csv")
     atomic_write(manifest, csv_text(COLUMNS, rows))
     return manifest
@@ -83,8 +92,13 @@ def time_pipeline(name, dataset):
     batches = FLAGS.images // FLAGS.batch
     cpu, start = cpu_seconds(), time.perf_counter()
     labels = [next(iterator)[1].numpy() for _ in range(batches)]
-    report(f"{name} (fake share {np.mean(labels):.2f})", batches * FLAGS.batch, "images",
-           time.perf_counter() - start, cpu_seconds() - cpu)
+    report(
+        f"{name} (fake share {np.mean(labels):.2f})",
+        batches * FLAGS.batch,
+        "images",
+        time.perf_counter() - start,
+        cpu_seconds() - cpu,
+    )
 
 
 def main(argv):

@@ -37,16 +37,29 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("media", nargs="+", help="images, videos or folders of frame images")
     parser.add_argument("--model", required=True, help="an exported .tflite file (pel_fp32/fp16/int8.tflite)")
-    parser.add_argument("--frames", type=_at_least(1, int), default=16, help="frames sampled per video, at equal intervals")
-    parser.add_argument("--margin", type=_at_least(1.0, float), default=None,
-                        help="face-crop margin; default the one in export_report.json beside the model, else 1.3")
+    parser.add_argument(
+        "--frames", type=_at_least(1, int), default=16, help="frames sampled per video, at equal intervals"
+    )
+    parser.add_argument(
+        "--margin",
+        type=_at_least(1.0, float),
+        default=None,
+        help="face-crop margin; default the one in export_report.json beside the model, else 1.3",
+    )
     parser.add_argument("--detector", default="yunet", help="face detector (pel_keras.data.faces), default yunet")
     parser.add_argument("--threads", type=_at_least(1, int), default=2, help="LiteRT threads")
     parser.add_argument("--json", action="store_true", help="print one JSON object per input instead of text")
-    parser.add_argument("--max_megapixels", type=_at_least(MAX_MEGAPIXELS_FLOOR, float),
-                        default=DEFAULT_MAX_MEGAPIXELS, help=MAX_MEGAPIXELS_HELP)
-    parser.add_argument("--trust_model", action="store_true",
-                        help="also load a .tflite with custom or Flex operators (only from a source you trust)")
+    parser.add_argument(
+        "--max_megapixels",
+        type=_at_least(MAX_MEGAPIXELS_FLOOR, float),
+        default=DEFAULT_MAX_MEGAPIXELS,
+        help=MAX_MEGAPIXELS_HELP,
+    )
+    parser.add_argument(
+        "--trust_model",
+        action="store_true",
+        help="also load a .tflite with custom or Flex operators (only from a source you trust)",
+    )
     return parser.parse_args(argv)
 
 
@@ -58,8 +71,10 @@ def _print(path, scores, overall, as_json):
     for score in scores:
         found = "no face" if score.box is None else f"face {score.box}  fake probability {score.probability:.4f}"
         print(f"{path}  frame {score.frame:>6}  {found}")
-    print(f"{path}  overall fake probability "
-          f"{'n/a (no face found)' if overall is None else f'{overall:.4f}'}  ({len(scores)} frames)")
+    print(
+        f"{path}  overall fake probability "
+        f"{'n/a (no face found)' if overall is None else f'{overall:.4f}'}  ({len(scores)} frames)"
+    )
 
 
 def _fail(message):

@@ -30,22 +30,42 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "Training run directory (config.json, best.keras); output in WORKDIR/export.")
 flags.DEFINE_string("model", None, "A .keras file to export instead of WORKDIR/best.keras.")
 flags.DEFINE_string("output", None, "Output folder; default WORKDIR/export (required with --model alone).")
-flags.DEFINE_string("manifest", None, "manifest.csv for int8 calibration (train split) and parity (val or test "
-                    "split); default the run's training data, DATA_DIR/<train_dataset>/manifest.csv.")
+flags.DEFINE_string(
+    "manifest",
+    None,
+    "manifest.csv for int8 calibration (train split) and parity (val or test "
+    "split); default the run's training data, DATA_DIR/<train_dataset>/manifest.csv.",
+)
 flags.DEFINE_list("formats", list(FORMATS), f"Formats to write, of {', '.join(FORMATS)}.")
 flags.DEFINE_list("quantize", list(QUANTIZATIONS), f"TFLite files to write, of {', '.join(QUANTIZATIONS)}.")
 flags.DEFINE_integer("calibration_images", 200, "Training crops calibrating the int8 model.", lower_bound=1)
-flags.DEFINE_integer("parity_images", 32, "Manifest crops (val or test split) added to the sample faces for parity.",
-                     lower_bound=0)
+flags.DEFINE_integer(
+    "parity_images", 32, "Manifest crops (val or test split) added to the sample faces for parity.", lower_bound=0
+)
 flags.DEFINE_integer("seed", 0, "Picks the calibration and parity crops.")
 _DEFAULT = QuantizedCriterion()
-flags.DEFINE_float("min_rank_correlation", _DEFAULT.min_rank_correlation, "fp16 and int8 files: Spearman's rank "
-                   "correlation of their probabilities with Keras's on the parity images, at least.",
-                   lower_bound=-1, upper_bound=1)
-flags.DEFINE_float("max_auc_drop", _DEFAULT.max_auc_drop, "fp16 and int8 files: Keras's AUC minus theirs on the "
-                   "labelled parity crops, at most.", lower_bound=0, upper_bound=1)
-flags.DEFINE_float("max_flip_rate", _DEFAULT.max_flip_rate, "fp16 and int8 files: the share of parity images "
-                   "whose verdict (p > 0.5) differs from Keras's, at most.", lower_bound=0, upper_bound=1)
+flags.DEFINE_float(
+    "min_rank_correlation",
+    _DEFAULT.min_rank_correlation,
+    "fp16 and int8 files: Spearman's rank "
+    "correlation of their probabilities with Keras's on the parity images, at least.",
+    lower_bound=-1,
+    upper_bound=1,
+)
+flags.DEFINE_float(
+    "max_auc_drop",
+    _DEFAULT.max_auc_drop,
+    "fp16 and int8 files: Keras's AUC minus theirs on the labelled parity crops, at most.",
+    lower_bound=0,
+    upper_bound=1,
+)
+flags.DEFINE_float(
+    "max_flip_rate",
+    _DEFAULT.max_flip_rate,
+    "fp16 and int8 files: the share of parity images whose verdict (p > 0.5) differs from Keras's, at most.",
+    lower_bound=0,
+    upper_bound=1,
+)
 
 
 def main(argv):
@@ -58,8 +78,16 @@ def main(argv):
     try:
         source = load_source(FLAGS.workdir, FLAGS.model, FLAGS.manifest)
         criterion = QuantizedCriterion(FLAGS.min_rank_correlation, FLAGS.max_auc_drop, FLAGS.max_flip_rate)
-        report = export_model(source, output, FLAGS.formats, FLAGS.quantize, FLAGS.calibration_images,
-                              FLAGS.parity_images, FLAGS.seed, criterion)
+        report = export_model(
+            source,
+            output,
+            FLAGS.formats,
+            FLAGS.quantize,
+            FLAGS.calibration_images,
+            FLAGS.parity_images,
+            FLAGS.seed,
+            criterion,
+        )
     except (ValueError, FileNotFoundError) as error:
         return cli.fail(error)
     if source.saved_policy:
@@ -67,8 +95,11 @@ def main(argv):
     print(summary(report))
     print(f"report: {os.path.join(output, 'export_report.json')}")
     if not report["passed"]:
-        failed = [report["files"].get(name, {}).get("path", name) for name, row in report["parity"]["files"].items()
-                  if row["passed"] is False]
+        failed = [
+            report["files"].get(name, {}).get("path", name)
+            for name, row in report["parity"]["files"].items()
+            if row["passed"] is False
+        ]
         return cli.fail(f"{', '.join(failed)} did not pass the parity check (see the report)", cli.FAILED)
     return cli.OK
 

@@ -27,10 +27,14 @@ def prepare_demo_data(config):
         FileNotFoundError: ``--real_dir`` is not a folder.
     """
     demo = DemoConfig(size=config.image_size, seed=config.seed)
-    manifest = build_demo_dataset(config.data_dir, demo, real_dir=config.real_dir or None,
-                                  tag=config.train_dataset, sbi=config.sbi_config())
-    print(f"Demo data: {os.path.dirname(manifest)} (public-domain faces; train: real only, val/test: real and "
-          "self-blended fakes)", flush=True)
+    manifest = build_demo_dataset(
+        config.data_dir, demo, real_dir=config.real_dir or None, tag=config.train_dataset, sbi=config.sbi_config()
+    )
+    print(
+        f"Demo data: {os.path.dirname(manifest)} (public-domain faces; train: real only, val/test: real and "
+        "self-blended fakes)",
+        flush=True,
+    )
     return manifest
 
 
@@ -41,7 +45,7 @@ def finish_demo(config):
         ``{"frame_auc", "video_auc", "tflite"}``: the held-out test AUCs and the exported file's path.
     """
     evaluation = EvalConfig(workdir=config.workdir)
-    outcome, = run_evaluation(plan_evaluation(evaluation))
+    (outcome,) = run_evaluation(plan_evaluation(evaluation))
     print(outcome.table, flush=True)
     out_dir = os.path.join(config.workdir, EXPORT_DIR)
     report = export_model(load_source(workdir=config.workdir), out_dir, formats=("tflite",), quantizations=("fp32",))
@@ -56,12 +60,14 @@ def finish_demo(config):
         "TFLite": f"{tflite} (parity with Keras: {'passed' if report['passed'] else 'FAILED'})",
         "TensorBoard": f"tensorboard --logdir={os.path.join(config.workdir, 'logs')}",
         "Score media": f"python predict.py PHOTO_OR_VIDEO --model={model}   or, without "
-                       f"TensorFlow, python export/edge_predict.py --model={tflite} PHOTO_OR_VIDEO",
+        f"TensorFlow, python export/edge_predict.py --model={tflite} PHOTO_OR_VIDEO",
     }
     print("\nDemo finished.\n" + "\n".join(f"  {name:<12} {where}" for name, where in files.items()))
-    print(f"  Held-out test AUC: {result['frame_auc']:.4f} per frame, {result['video_auc']:.4f} per video "
-          f"({record['frames']} frames, {record['videos']} videos: views and blends never drawn for training)",
-          flush=True)
+    print(
+        f"  Held-out test AUC: {result['frame_auc']:.4f} per frame, {result['video_auc']:.4f} per video "
+        f"({record['frames']} frames, {record['videos']} videos: views and blends never drawn for training)",
+        flush=True,
+    )
     return result
 
 
@@ -69,5 +75,5 @@ def _test_record(evaluation, dataset):
     """The record of ``dataset`` in the ``results.json`` that ``evaluation`` (an ``EvalConfig``) wrote."""
     with open(os.path.join(evaluation.eval_dir, "results.json"), encoding="utf-8") as file:
         written = json.load(file)["intra"][evaluation.model_name]
-    record, = (entry for entry in written["datasets"] if entry["dataset"] == dataset)
+    (record,) = (entry for entry in written["datasets"] if entry["dataset"] == dataset)
     return record

@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 import threading
-
 from multiprocessing import connection
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>

@@ -9,7 +9,6 @@ import os
 import shutil
 
 import cv2
-
 import data_media
 
 # One official FF++ pair per split: (train, val, test).
@@ -42,7 +41,10 @@ def make_ffpp(root, clips, compression="c23", methods=("Deepfakes", "Face2Face",
             put(clips.face, os.path.join(root, "original_sequences/youtube", compression, "videos", f"{real}.mp4"))
         for method in methods:
             for fake in (f"{a}_{b}", f"{b}_{a}"):
-                put(clips.hopper, os.path.join(root, "manipulated_sequences", method, compression, "videos", f"{fake}.mp4"))
+                put(
+                    clips.hopper,
+                    os.path.join(root, "manipulated_sequences", method, compression, "videos", f"{fake}.mp4"),
+                )
     return root
 
 
@@ -51,15 +53,21 @@ def make_dfd(root, clips, compression="c23"):
     for name in ("01__exit_phone_room", "02__kitchen_pan"):
         put(clips.face, os.path.join(root, "original_sequences/actors", compression, "videos", f"{name}.mp4"))
     for name in ("01_02__exit_phone_room__YVGY8LOK", "02_01__kitchen_pan__ABCDEFGH", "01_03__walk__12345678"):
-        put(clips.hopper, os.path.join(root, "manipulated_sequences/DeepFakeDetection", compression, "videos", f"{name}.mp4"))
+        put(
+            clips.hopper,
+            os.path.join(root, "manipulated_sequences/DeepFakeDetection", compression, "videos", f"{name}.mp4"),
+        )
     return root
 
 
 # (folder, file, listed in the test list?)
 CELEBDF_VIDEOS = (
-    ("Celeb-real", "id0_0000.mp4", True), ("Celeb-real", "id1_0001.mp4", False),
-    ("YouTube-real", "00000.mp4", True), ("YouTube-real", "00001.mp4", False),
-    ("Celeb-synthesis", "id0_id1_0000.mp4", True), ("Celeb-synthesis", "id1_id0_0001.mp4", True),
+    ("Celeb-real", "id0_0000.mp4", True),
+    ("Celeb-real", "id1_0001.mp4", False),
+    ("YouTube-real", "00000.mp4", True),
+    ("YouTube-real", "00001.mp4", False),
+    ("Celeb-synthesis", "id0_id1_0000.mp4", True),
+    ("Celeb-synthesis", "id1_id0_0001.mp4", True),
     ("Celeb-synthesis", "id0_id2_0002.mp4", False),
 )
 
@@ -77,7 +85,8 @@ def make_celebdf(root, clips):
 
 
 def make_dfdc(root, clips, originals=("real_a.mp4", "real_b.mp4", "real_c.mp4", "real_d.mp4")):
-    """Two training parts (the originals halved; each real with one fake made from it) and the public test set's labels.csv."""
+    """Two training parts (the originals halved; each real with one fake made from it) and the public test
+    set's labels.csv."""
     half = len(originals) // 2
     for part_index, part_originals in enumerate((originals[:half], originals[half:])):
         part = os.path.join(root, f"dfdc_train_part_{part_index}")

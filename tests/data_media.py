@@ -30,7 +30,7 @@ def frame(index, size=(192, 144), face=0, with_face=True):
     if with_face:
         head = cv2.resize(faces()[face], (int(height * 0.7), int(height * 0.8)))
         x, y = width // 4 + index % 8, height // 10 + index % 4
-        image[y:y + head.shape[0], x:x + head.shape[1]] = head
+        image[y : y + head.shape[0], x : x + head.shape[1]] = head
     return image
 
 
@@ -49,9 +49,16 @@ def write_h264(path, frames, fps=30):
     so that a truncated copy still claims every frame."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     height, width = frames[0].shape[:2]
-    writer = imageio_ffmpeg.write_frames(str(path), (width, height), fps=fps, codec="libx264",
-                                         pix_fmt_out="yuv420p", macro_block_size=1, ffmpeg_log_level="error",
-                                         output_params=["-movflags", "+faststart"])
+    writer = imageio_ffmpeg.write_frames(
+        str(path),
+        (width, height),
+        fps=fps,
+        codec="libx264",
+        pix_fmt_out="yuv420p",
+        macro_block_size=1,
+        ffmpeg_log_level="error",
+        output_params=["-movflags", "+faststart"],
+    )
     writer.send(None)
     for image in frames:
         writer.send(np.ascontiguousarray(image[..., ::-1]))
@@ -72,6 +79,7 @@ def write_png_bomb(path, width=20000, height=20000):
     data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit grey, deflate, no interlace
     with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", data)
-                + _png_chunk(b"IEND", b""))
+        f.write(
+            b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header) + _png_chunk(b"IDAT", data) + _png_chunk(b"IEND", b"")
+        )
     return path

@@ -6,10 +6,10 @@ import os
 import shutil
 
 import cv2
+import data_media
 import keras
 import numpy as np
 
-import data_media
 import pel_keras
 from pel_keras.data.manifest import COLUMNS, MANIFEST, csv_text
 from pel_keras.files.atomic import atomic_write
@@ -24,7 +24,7 @@ def face_crop(label, video, frame, size=SIZE):
     face = data_media.faces()[label][..., ::-1]
     height, width = face.shape[:2]
     x, y = 6 * (video % 5) + 2 * frame, 5 * (video % 3) + 3 * frame
-    return cv2.resize(face[y:height - 20 + y, x:width - 20 + x], (size, size), interpolation=cv2.INTER_AREA)
+    return cv2.resize(face[y : height - 20 + y, x : width - 20 + x], (size, size), interpolation=cv2.INTER_AREA)
 
 
 def write_prepared(data_dir, tag, videos, frames=3):
@@ -82,8 +82,16 @@ def save_model(path):
 def write_run(workdir, data_dir, model_file, train_dataset="ffpp_c40"):
     """A run folder: `config.json` (as train.py writes it, sorted keys) and a copy of `model_file` as best.keras."""
     os.makedirs(workdir, exist_ok=True)
-    settings = dict(MODEL_SETTINGS, weights="none", data_dir=str(data_dir), train_dataset=train_dataset,
-                    workdir=str(workdir), frames=50, batch_size=4, seed=0)
+    settings = dict(
+        MODEL_SETTINGS,
+        weights="none",
+        data_dir=str(data_dir),
+        train_dataset=train_dataset,
+        workdir=str(workdir),
+        frames=50,
+        batch_size=4,
+        seed=0,
+    )
     with open(os.path.join(workdir, "config.json"), "w") as file:
         json.dump(settings, file, indent=2, sort_keys=True)
     shutil.copyfile(model_file, os.path.join(workdir, "best.keras"))

@@ -7,8 +7,8 @@ import os
 import cv2
 import keras
 import numpy as np
-
 from data_media import faces
+
 import pel_keras
 from pel_keras.data.manifest import COLUMNS, csv_text
 from pel_keras.files.atomic import atomic_write
@@ -26,7 +26,7 @@ def face_crops(count, seed=0, size=SIZE):
         zoom = rng.uniform(1.0, 1.3)
         big = cv2.resize(face, (round(size * zoom), round(size * zoom)), interpolation=cv2.INTER_AREA)
         x, y = rng.integers(0, big.shape[1] - size + 1), rng.integers(0, big.shape[0] - size + 1)
-        crop = big[y:y + size, x:x + size].astype(np.float32) * rng.uniform(0.7, 1.2)
+        crop = big[y : y + size, x : x + size].astype(np.float32) * rng.uniform(0.7, 1.2)
         crops.append(np.clip(crop[:, ::-1] if i % 4 >= 2 else crop, 0, 255).astype(np.uint8))
     return crops
 
@@ -40,12 +40,22 @@ def write_prepared_data(folder, splits=(("train", 16), ("val", 8)), size=SIZE):
             path = f"crops/{split}/{i:03d}.png"
             os.makedirs(os.path.join(folder, os.path.dirname(path)), exist_ok=True)
             cv2.imwrite(os.path.join(folder, path), next(crops))
-            rows.append({"path": path, "label": i % 2, "video": f"{split}/{i // 2}", "split": split,
-                         "source": "test", "frame": i})
+            rows.append(
+                {
+                    "path": path,
+                    "label": i % 2,
+                    "video": f"{split}/{i // 2}",
+                    "split": split,
+                    "source": "test",
+                    "frame": i,
+                }
+            )
     manifest = os.path.join(folder, "manifest.csv")
     atomic_write(manifest, csv_text(COLUMNS, rows))
-    atomic_write(os.path.join(folder, "prepare.json"), json.dumps({"frames": 1, "size": size, "margin": 1.4,
-                                                                  "detector": "yunet"}))
+    atomic_write(
+        os.path.join(folder, "prepare.json"),
+        json.dumps({"frames": 1, "size": size, "margin": 1.4, "detector": "yunet"}),
+    )
     return manifest
 
 
@@ -68,8 +78,9 @@ def fit_classifier(model, images, labels):
     model.get_layer("classifier").set_weights([direction * scale, np.array([bias], np.float32)])
 
 
-def make_run(root, policy="mixed_bfloat16", backbone="efficientnet_b0", size=SIZE, splits=(("train", 16), ("val", 8)),
-             seed=0):
+def make_run(
+    root, policy="mixed_bfloat16", backbone="efficientnet_b0", size=SIZE, splits=(("train", 16), ("val", 8)), seed=0
+):
     """A run directory ``root/run`` (``config.json``, ``best.keras`` saved under ``policy``) whose training
     data is ``root/data/toy``; returns the run directory. The network keeps its random initialisation
     (``seed``) and its classifier is fitted to the training crops (:func:`fit_classifier`).
@@ -86,13 +97,20 @@ def make_run(root, policy="mixed_bfloat16", backbone="efficientnet_b0", size=SIZ
     finally:
         keras.mixed_precision.set_global_policy(previous)
     train = dict(splits)["train"]  # write_prepared_data's training crops come first
-    fit_classifier(model, np.stack([c[..., ::-1] for c in face_crops(train, size=size)]).astype(np.float32),
-                   np.arange(train) % 2)
+    fit_classifier(
+        model, np.stack([c[..., ::-1] for c in face_crops(train, size=size)]).astype(np.float32), np.arange(train) % 2
+    )
     workdir = os.path.join(root, "run")
     os.makedirs(workdir)
     model.save(os.path.join(workdir, "best.keras"))
-    config = {"data_dir": os.path.join(root, "data"), "train_dataset": "toy", "image_size": size,
-              "backbone": backbone, "mixed_precision": policy != "float32", "weights": "none"}
+    config = {
+        "data_dir": os.path.join(root, "data"),
+        "train_dataset": "toy",
+        "image_size": size,
+        "backbone": backbone,
+        "mixed_precision": policy != "float32",
+        "weights": "none",
+    }
     with open(os.path.join(workdir, "config.json"), "w") as f:
         json.dump(config, f)
     return workdir

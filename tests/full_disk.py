@@ -12,8 +12,9 @@ import pytest
 def tiny_filesystem(kilobytes=64):
     """Yields a folder on a fresh tmpfs of ``kilobytes``; skips the test where mounting is not allowed."""
     folder = tempfile.mkdtemp(prefix="pel-full-disk-")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kilobytes}k", "tmpfs", folder],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={kilobytes}k", "tmpfs", folder], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         os.rmdir(folder)
         pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.strip()}); the full-disk test needs root")

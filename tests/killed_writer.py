@@ -48,16 +48,26 @@ def kill_while_writing(args, folder, timeout=300):
     Raises:
         AssertionError: the writer ended, or had not begun to write after ``timeout`` seconds.
     """
-    before = {os.path.join(root, name): os.stat(os.path.join(root, name))
-              for root, _, names in os.walk(folder) for name in names}
+    before = {
+        os.path.join(root, name): os.stat(os.path.join(root, name))
+        for root, _, names in os.walk(folder)
+        for name in names
+    }
     start = time.monotonic()
-    child = subprocess.Popen([sys.executable, *args], cwd=REPO, start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=REPO,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         while not _changed(folder, before):
             if child.poll() is not None:
-                raise AssertionError(f"the writer ended (status {child.returncode}) before it was killed: "
-                                     f"{child.stderr.read()[-2000:]}")
+                raise AssertionError(
+                    f"the writer ended (status {child.returncode}) before it was killed: {child.stderr.read()[-2000:]}"
+                )
             if time.monotonic() - start > timeout:
                 raise AssertionError(f"the writer had not begun to write in {folder} after {timeout} s")
             time.sleep(0.002)

@@ -1,8 +1,8 @@
 """Shared checks for custom layers, after keras' own ``run_layer_test``: config round trip, symbolic and
 eager calls, one ``fit`` step, and a ``.keras`` save/load that reproduces the outputs."""
 
-import numpy as np
 import keras
+import numpy as np
 
 
 def _as_list(value):

@@ -24,7 +24,13 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 
 def run_script(script, args, cwd, env=None, timeout=600):
     """``(subprocess.CompletedProcess, peak memory in MB)`` of ``python script *args`` run in ``cwd``."""
-    done = subprocess.run([sys.executable, "-c", _WRAPPER, script, *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-c", _WRAPPER, script, *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     line = next(line for line in done.stderr.splitlines()[::-1] if line.startswith("peak memory: "))
     return done, int(line.split()[2])

@@ -1,8 +1,8 @@
 """app.py in a real browser: headless Chromium (Debian's chromium and chromium-driver, which .ci/run installs)
 driven by Selenium uploads a video with a face and a text file, and sees the verdict, the plot, the frames,
 the heatmap and the error row; the downloaded JSON is predict.py's for the video; the threshold re-decides;
-the page asks nothing of any host but the app's own; Ctrl+C stops it and removes its files. The screenshot is kept in the test's temporary folder
-(its path is printed)."""
+the page asks nothing of any host but the app's own; Ctrl+C stops it and removes its files. The screenshot is
+kept in the test's temporary folder (its path is printed)."""
 
 import glob
 import json
@@ -14,15 +14,18 @@ import tempfile
 import urllib.parse
 
 import pytest
-
 import trained_run
 from browser import ROOT, chromium, have_browser, requested_hosts, start_app, upload_until_verdict, wait
 from ports import free_port
 
 FRAMES = 8
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(
-    not have_browser(), reason="needs Debian's chromium and chromium-driver (.ci/run installs them)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not have_browser(), reason="needs Debian's chromium and chromium-driver (.ci/run installs them)"
+    ),
+]
 
 
 def test_the_page_scores_an_upload_and_its_json_is_predict_json(tmp_path_factory, tmp_path):
@@ -34,9 +37,20 @@ def test_the_page_scores_an_upload_and_its_json_is_predict_json(tmp_path_factory
     media.mkdir()
     trained_run.write_video(media / "clip.mp4", trained_run.frames(True, 12))
     (media / "notes.txt").write_text("not a video")
-    predicted = subprocess.Popen([sys.executable, os.path.join(ROOT, "predict.py"), "clip.mp4", f"--model={model}",
-                                  f"--frames={FRAMES}", f"--json={tmp_path / 'predict.json'}"], cwd=media,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    predicted = subprocess.Popen(
+        [
+            sys.executable,
+            os.path.join(ROOT, "predict.py"),
+            "clip.mp4",
+            f"--model={model}",
+            f"--frames={FRAMES}",
+            f"--json={tmp_path / 'predict.json'}",
+        ],
+        cwd=media,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     before = set(glob.glob(os.path.join(tempfile.gettempdir(), "pel-app-*")))
     app, url, output = start_app(f"--model={model}", f"--frames={FRAMES}", f"--port={free_port()}")
     downloads = tmp_path / "downloads"
@@ -74,8 +88,11 @@ def test_the_page_scores_an_upload_and_its_json_is_predict_json(tmp_path_factory
         number = driver.find_element(By.CSS_SELECTOR, "#pel-threshold input[type=number]")
         number.send_keys(Keys.CONTROL, "a")
         number.send_keys("0.99", Keys.ENTER)
-        wait(lambda: driver.find_element(By.ID, "pel-verdict").get_attribute("data-verdict") == "real", 30,
-             "the verdict at threshold 0.99")
+        wait(
+            lambda: driver.find_element(By.ID, "pel-verdict").get_attribute("data-verdict") == "real",
+            30,
+            "the verdict at threshold 0.99",
+        )
         assert requested_hosts(driver) == {urllib.parse.urlsplit(url).netloc}
     finally:
         driver.quit()

@@ -12,11 +12,11 @@ import time
 
 import httpx
 import pytest
+import trained_run
 from gradio_client import Client, handle_file
+from ports import free_port
 
 import pel_keras
-import trained_run
-from ports import free_port
 from pel_keras.app import page
 from pel_keras.app.service import ScoringService
 from pel_keras.prediction.predict import PredictConfig, json_settings, predict
@@ -79,7 +79,9 @@ def reference(run, media, names, monkeypatch, threshold=0.5):
 def test_the_score_api_returns_predict_json(server, run, media, monkeypatch):
     _, url = server
     client = Client(url, verbose=False)
-    assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/score"]  # the page's are private
+    assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == [
+        "/score"
+    ]  # the page's are private
     document = client.predict(handle_file(str(media / "fake.mp4")), api_name="/score")
     assert document == reference(run, media, ["fake.mp4"], monkeypatch)
     assert document["inputs"][0]["verdict"] == "fake"
@@ -132,8 +134,7 @@ def test_an_upload_over_the_limit_is_refused_and_the_app_goes_on(server, run, me
     assert document == reference(run, media, ["real.mp4"], monkeypatch)
 
 
-def test_the_threshold_re_decides_and_rewrites_the_downloads_without_scoring(server, run, media, tmp_path,
-                                                                             monkeypatch):
+def test_the_threshold_re_decides_and_rewrites_the_downloads_without_scoring(server, run, media, tmp_path, monkeypatch):
     service, _ = server
     handlers = page.Page(service, str(tmp_path))
     upload = tmp_path / "upload"
@@ -156,11 +157,12 @@ def test_app_py_exits_with_2_for_a_bad_model_flag_or_port(tmp_path):
     taken.bind(("127.0.0.1", 0))
     taken.listen()
     port = taken.getsockname()[1]
-    for flags, words in ((["--model=missing.keras"], "missing.keras: no such file or folder"),
-                         (["--model=x.keras", "--threshold=2"], "threshold"),
-                         (["--model=x.keras", "--port=0"], "port"),
-                         (["--model=x.keras", f"--port={port}"], f"cannot serve on 127.0.0.1:{port}")):
-        done = subprocess.run([sys.executable, "app.py", *flags], cwd=ROOT, capture_output=True, text=True,
-                              timeout=300)
+    for flags, words in (
+        (["--model=missing.keras"], "missing.keras: no such file or folder"),
+        (["--model=x.keras", "--threshold=2"], "threshold"),
+        (["--model=x.keras", "--port=0"], "port"),
+        (["--model=x.keras", f"--port={port}"], f"cannot serve on 127.0.0.1:{port}"),
+    ):
+        done = subprocess.run([sys.executable, "app.py", *flags], cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert done.returncode == 2 and words in done.stderr, done.stderr[-2000:]
     taken.close()

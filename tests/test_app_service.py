@@ -10,9 +10,9 @@ import cv2
 import keras
 import numpy as np
 import pytest
+import trained_run
 from sklearn.metrics import roc_auc_score
 
-import trained_run
 from pel_keras.app import model_card
 from pel_keras.app.downloads import csv_rows, write_downloads
 from pel_keras.app.drawing import score_color, score_plot
@@ -31,8 +31,10 @@ CONFIG = PredictConfig(frames=4)
 def png_header_only(path, width, height):
     """A valid PNG of ``width`` x ``height`` black 1-bit pixels: a few tens of KB that decode to width x height
     bytes or more (a decompression bomb)."""
+
     def chunk(kind, data):
         return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
     packer, row = zlib.compressobj(9), bytes(1 + (width + 7) // 8)
     body = b"".join(packer.compress(row * 1000) for _ in range(height // 1000)) + packer.flush()
     header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([1, 0, 0, 0, 0])
@@ -88,11 +90,14 @@ def test_a_batch_scores_each_good_input_and_says_why_each_bad_one_has_no_score(s
     results = {a.result.input: a.result for a in analyses}
     assert list(results) == list(names)
     assert [results[n].verdict for n in ("real.mp4", "fake.mp4")] == ["real", "fake"]
-    expected = {"notes.txt": ("error", "notes.txt: not a video or an image"), "empty.mp4": ("error", "empty.mp4: empty"),
-                "broken.mp4": ("error", "broken.mp4: OpenCV cannot open it as a video"),
-                "blank.png": ("no_face", "no face found in any of the 1 sampled frames"),
-                "large.png": ("error", "large.png: 4000x3000 pixels (12 megapixels) is above the limit of 10 megapixels"),
-                "bomb.png": ("error", "bomb.png: 20000x20000 pixels (400 megapixels) is above the limit of 10")}
+    expected = {
+        "notes.txt": ("error", "notes.txt: not a video or an image"),
+        "empty.mp4": ("error", "empty.mp4: empty"),
+        "broken.mp4": ("error", "broken.mp4: OpenCV cannot open it as a video"),
+        "blank.png": ("no_face", "no face found in any of the 1 sampled frames"),
+        "large.png": ("error", "large.png: 4000x3000 pixels (12 megapixels) is above the limit of 10 megapixels"),
+        "bomb.png": ("error", "bomb.png: 20000x20000 pixels (400 megapixels) is above the limit of 10"),
+    }
     for name, (status, words) in expected.items():
         assert results[name].status == status and results[name].reason.startswith(words), results[name].reason
         assert str(tmp_path) not in results[name].reason  # the upload's name, never the server's copy
@@ -106,8 +111,9 @@ def test_the_json_is_predict_json_for_the_file_as_uploaded(service, model_path, 
     assert document["inputs"][0]["input"] == "fake.mp4" and document["inputs"][0]["verdict"] == "fake"
 
 
-def test_downloads_decide_at_the_page_threshold_without_scoring_again(service, model_path, media, tmp_path,
-                                                                      monkeypatch):
+def test_downloads_decide_at_the_page_threshold_without_scoring_again(
+    service, model_path, media, tmp_path, monkeypatch
+):
     analyses = service.analyse(uploaded(media, tmp_path, "real.mp4", "fake.mp4", "blank.png"), str(tmp_path / "a"))
     results = [a.result for a in analyses]
     scorer = Scorer(model_path)
@@ -115,9 +121,11 @@ def test_downloads_decide_at_the_page_threshold_without_scoring_again(service, m
     for threshold in (0.5, 0.95, 0.01):
         json_path, csv_path = write_downloads(str(tmp_path / f"d{threshold}"), results, service.settings, threshold)
         config = PredictConfig(frames=CONFIG.frames, threshold=threshold)
-        reference = write_json(str(tmp_path / f"predict{threshold}.json"),
-                               predict(["real.mp4", "fake.mp4", "blank.png"], scorer, config),
-                               json_settings(model_path, config, scorer.image_size))
+        reference = write_json(
+            str(tmp_path / f"predict{threshold}.json"),
+            predict(["real.mp4", "fake.mp4", "blank.png"], scorer, config),
+            json_settings(model_path, config, scorer.image_size),
+        )
         with open(json_path, "rb") as ours, open(reference, "rb") as theirs:
             assert ours.read() == theirs.read()
     verdicts = [r["verdict"] for r in json.loads(open(json_path).read())["inputs"]]
@@ -134,26 +142,33 @@ def test_csv_has_every_face_of_every_frame(service, media, tmp_path):
     assert [row for row in rows if row["input"] == "blank.png"] == [{"input": "blank.png", "frame": 0}]
 
 
-def test_heatmaps_are_predict_heatmaps_and_boxes_take_their_score_colour(service, model_path, media, tmp_path,
-                                                                         monkeypatch):
+def test_heatmaps_are_predict_heatmaps_and_boxes_take_their_score_colour(
+    service, model_path, media, tmp_path, monkeypatch
+):
     [analysis] = service.analyse(uploaded(media, tmp_path, "fake.mp4"), str(tmp_path / "out"))
     monkeypatch.chdir(media)
-    [reference] = predict(["fake.mp4"], Scorer(model_path, heatmaps=True),
-                          PredictConfig(frames=CONFIG.frames, heatmap_dir=str(tmp_path / "heat")))
+    [reference] = predict(
+        ["fake.mp4"],
+        Scorer(model_path, heatmaps=True),
+        PredictConfig(frames=CONFIG.frames, heatmap_dir=str(tmp_path / "heat")),
+    )
     for view, frame in zip(analysis.frames, reference.frames):
         ours, theirs = cv2.imread(view.heatmap).astype(int), cv2.imread(frame.heatmap).astype(int)
         assert ours.shape == theirs.shape and np.abs(ours - theirs).mean() < 2.0  # JPEG against PNG
         boxes, face = cv2.imread(view.boxes)[..., ::-1].astype(int), frame.faces[0]
         x1, y1 = round(face.box[2]), round(face.box[3])
-        edge = boxes[(y1 + round(face.box[1])) // 2, x1 - 1:x1 + 2]  # across the right edge of the box
+        edge = boxes[(y1 + round(face.box[1])) // 2, x1 - 1 : x1 + 2]  # across the right edge of the box
         assert np.abs(edge - score_color(face.probability)).sum(axis=1).min() < 40
     assert analysis.most_fake_frame() == int(np.argmax([f.faces[0].probability for f in reference.frames]))
 
 
 def test_progress_goes_through_every_stage_of_every_input(service, media, tmp_path):
     steps = []
-    service.analyse(uploaded(media, tmp_path, "real.mp4", "notes.txt", "fake.mp4"), str(tmp_path / "out"),
-                    lambda fraction, message: steps.append((fraction, message)))
+    service.analyse(
+        uploaded(media, tmp_path, "real.mp4", "notes.txt", "fake.mp4"),
+        str(tmp_path / "out"),
+        lambda fraction, message: steps.append((fraction, message)),
+    )
     fractions = [fraction for fraction, _ in steps]
     assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] <= 1
     messages = " | ".join(message for _, message in steps)
@@ -165,7 +180,8 @@ def test_a_model_without_heatmaps_scores_as_predict_and_says_why(media, tmp_path
     inputs = keras.Input((32, 32, 3))
     brightness = keras.layers.GlobalAveragePooling2D()(keras.layers.Rescaling(1 / 255.0)(inputs))
     keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(brightness)).export(
-        str(tmp_path / "tiny.tflite"), format="litert", verbose=False)
+        str(tmp_path / "tiny.tflite"), format="litert", verbose=False
+    )
     service = ScoringService(str(tmp_path / "tiny.tflite"), CONFIG)
     assert service.heatmaps_note.startswith("not available for a LiteRT / TFLite (.tflite) model")
     [analysis] = service.analyse(uploaded(media, tmp_path, "real.mp4"), str(tmp_path / "out"))
@@ -180,8 +196,15 @@ def test_model_panel_shows_format_crops_training_and_each_evaluation_with_its_au
     data = tmp_path / "data" / "toy"
     data.mkdir(parents=True)
     (data / "prepare.json").write_text(json.dumps({"frames": 8, "size": 64, "margin": 1.4, "detector": "yunet"}))
-    config = TrainConfig(workdir=str(run), data_dir=str(tmp_path / "data"), train_dataset="toy",
-                         backbone="efficientnet_b0", image_size=64, epochs=3, sbi=True)
+    config = TrainConfig(
+        workdir=str(run),
+        data_dir=str(tmp_path / "data"),
+        train_dataset="toy",
+        backbone="efficientnet_b0",
+        image_size=64,
+        epochs=3,
+        sbi=True,
+    )
     write_settings(config, {})
     rng = np.random.default_rng(0)
     labels = np.repeat([0, 1], 20).astype(np.float32)
@@ -209,18 +232,22 @@ def test_a_video_above_the_pixel_limit_is_refused_before_decoding(model_path, me
     [(path, name)] = uploaded(media, tmp_path, "real.mp4")
     result = service.score(path, name)
     assert (result.status, result.reason.split(",")[0]) == (
-        "error", "real.mp4: 192x144 pixels (0.0276 megapixels) is above the limit of 0.02 megapixels")
+        "error",
+        "real.mp4: 192x144 pixels (0.0276 megapixels) is above the limit of 0.02 megapixels",
+    )
     assert "raise --max_megapixels" in result.reason
 
 
 def test_the_plot_draws_the_largest_face_others_dimmed_frames_without_face_and_the_lines():
     faces = [FaceScore((0, 0, 9, 9), 0.9, 0.7), FaceScore((0, 0, 4, 4), 0.8, 0.2)]
-    result = InputResult("a.mp4", "video", "ok", None, [FrameResult(0, faces), FrameResult(5, []),
-                                                       FrameResult(9, faces[:1])], 0.5)
+    result = InputResult(
+        "a.mp4", "video", "ok", None, [FrameResult(0, faces), FrameResult(5, []), FrameResult(9, faces[:1])], 0.5
+    )
     axes = score_plot(result, 0.4).axes[0]
     largest, threshold, score = axes.lines
-    assert list(largest.get_xdata()) == [0, 5, 9] and np.allclose(largest.get_ydata(), [0.7, np.nan, 0.7],
-                                                                  equal_nan=True)
+    assert list(largest.get_xdata()) == [0, 5, 9] and np.allclose(
+        largest.get_ydata(), [0.7, np.nan, 0.7], equal_nan=True
+    )
     assert threshold.get_ydata()[0] == 0.4 and score.get_ydata()[0] == pytest.approx(0.7)
     dots = {collection.get_label(): collection.get_offsets().tolist() for collection in axes.collections}
     assert dots["other faces"] == [[0, 0.2]] and dots["no face"] == [[5, 0.0]]

@@ -41,8 +41,9 @@ BAD_VALUES = [
 
 @pytest.mark.parametrize("script, args, flag", BAD_VALUES, ids=[f"{s}{a[-1]}" for s, a, _ in BAD_VALUES])
 def test_a_bad_flag_value_exits_2_naming_the_flag_before_any_work(tmp_path, script, args, flag):
-    result = subprocess.run([sys.executable, os.path.join(ROOT, script), *args], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, script), *args], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 2, result.stderr[-2000:]
     assert flag in result.stderr, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
@@ -50,6 +51,11 @@ def test_a_bad_flag_value_exits_2_naming_the_flag_before_any_work(tmp_path, scri
 
 
 def test_unexpected_arguments_are_a_usage_error_with_status_2(tmp_path):
-    result = subprocess.run([sys.executable, os.path.join(ROOT, "evaluate.py"), "--workdir=run", "stray"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "evaluate.py"), "--workdir=run", "stray"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 2 and "unexpected arguments" in result.stderr

@@ -4,9 +4,9 @@ import collections
 import os
 import re
 
+import data_layouts
 import pytest
 
-import data_layouts
 from pel_keras.data.datasets import Record, check_ids, dataset_tag, read_dataset
 from pel_keras.data.datasets.ffpp import official_splits, read_pairs
 
@@ -29,9 +29,13 @@ def test_official_ffpp_splits_cover_1000_videos_and_their_pairs():
 
 
 def test_ffpp_labels_splits_ids_and_methods(tmp_path, clips):
-    root = data_layouts.make_ffpp(tmp_path, clips, "c40", methods=("Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures", "FaceShifter"))
+    root = data_layouts.make_ffpp(
+        tmp_path, clips, "c40", methods=("Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures", "FaceShifter")
+    )
     records = read_dataset("ffpp", str(root), compression="c40")
-    assert counts(records) == {(s, 0): 2 for s in ("train", "val", "test")} | {(s, 1): 8 for s in ("train", "val", "test")}
+    assert counts(records) == {(s, 0): 2 for s in ("train", "val", "test")} | {
+        (s, 1): 8 for s in ("train", "val", "test")
+    }
     assert {r.source for r in records} == {"youtube", "Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures"}
     by_id = {r.video: r for r in records}
     assert by_id["Deepfakes/953_974"].split == "test" and by_id["Deepfakes/953_974"].label == 1
@@ -98,7 +102,10 @@ def test_dfdc_parts_test_labels_and_val_by_original(tmp_path, clips):
         assert by_id[f"{part[o]}/fake_{o[:-4]}"].split == by_id[f"{part[o]}/{o[:-4]}"].split
         assert by_id[f"{part[o]}/fake_{o[:-4]}"].label == 1 and by_id[f"{part[o]}/{o[:-4]}"].label == 0
     assert {(v, by_id[v].label, by_id[v].split) for v in by_id if v.startswith("test/")} == {
-        ("test/t0", 0, "test"), ("test/t1", 1, "test"), ("test/t2", 1, "test")}
+        ("test/t0", 0, "test"),
+        ("test/t1", 1, "test"),
+        ("test/t2", 1, "test"),
+    }
 
 
 def test_dfdc_missing_metadata_is_a_clear_error(tmp_path, clips):
@@ -131,13 +138,19 @@ def test_folder_dataset_both_layouts(tmp_path, clips):
     os.rename(tmp_path / "w" / "real_test" / "0" / "0" / "0000.png", flat / "real" / "photo.png")
     records = read_dataset("folder", str(flat))
     assert sorted((r.video, r.label, r.split) for r in records) == [
-        ("fake/b.mp4", 1, "test"), ("fake/seq", 1, "test"), ("real/a.mp4", 0, "test"), ("real/photo.png", 0, "test")]
+        ("fake/b.mp4", 1, "test"),
+        ("fake/seq", 1, "test"),
+        ("real/a.mp4", 0, "test"),
+        ("real/photo.png", 0, "test"),
+    ]
     assert dataset_tag("folder", str(flat)) == "mine"
     split = tmp_path / "split"
     data_layouts.put(clips.face, str(split / "train" / "real" / "a.mp4"))
     data_layouts.put(clips.hopper, str(split / "val" / "fake" / "b.mp4"))
     assert sorted((r.video, r.split) for r in read_dataset("folder", str(split))) == [
-        ("train/real/a.mp4", "train"), ("val/fake/b.mp4", "val")]
+        ("train/real/a.mp4", "train"),
+        ("val/fake/b.mp4", "val"),
+    ]
     with pytest.raises(FileNotFoundError, match="real"):
         read_dataset("folder", str(tmp_path / "w" / "real_train"))
 
@@ -160,9 +173,11 @@ def raises_naming(path, problem):
 
 def test_a_corrupt_split_list_names_the_file_and_the_problem(tmp_path):
     path = tmp_path / "train.json"
-    for content, problem in (('[["071", "054"], ["720"', "not valid JSON: Expecting .,. delimiter at line 1 column 24"),
-                             ('{"071": "054"}', "holds a JSON dict, expected a list"),
-                             ('[["071", "054"], ["720"]]', re.escape("holds ['720'], expected pairs of ids"))):
+    for content, problem in (
+        ('[["071", "054"], ["720"', "not valid JSON: Expecting .,. delimiter at line 1 column 24"),
+        ('{"071": "054"}', "holds a JSON dict, expected a list"),
+        ('[["071", "054"], ["720"]]', re.escape("holds ['720'], expected pairs of ids")),
+    ):
         path.write_text(content)
         with raises_naming(path, problem):
             read_pairs(path)
@@ -174,11 +189,13 @@ def test_corrupt_dfdc_metadata_and_labels_name_the_file_and_the_problem(tmp_path
     root = data_layouts.make_dfdc(tmp_path, clips)
     meta = tmp_path / "dfdc_train_part_0" / "metadata.json"
     whole = meta.read_bytes()
-    for content, problem in ((whole[:-3], "is not valid JSON: .* at line 1 column"),
-                             (b"[]", "holds a JSON list, expected an object"),
-                             (b'{"real_a.mp4": "REAL"}', "real_a.mp4 has 'REAL', expected an object with label"),
-                             (b'{"real_a.mp4": {"label": "REAL", "original": 7}}', "has original 7"),
-                             (b"\xff\xd8\xff\xe0 a JPEG", "is not UTF-8 text")):
+    for content, problem in (
+        (whole[:-3], "is not valid JSON: .* at line 1 column"),
+        (b"[]", "holds a JSON list, expected an object"),
+        (b'{"real_a.mp4": "REAL"}', "real_a.mp4 has 'REAL', expected an object with label"),
+        (b'{"real_a.mp4": {"label": "REAL", "original": 7}}', "has original 7"),
+        (b"\xff\xd8\xff\xe0 a JPEG", "is not UTF-8 text"),
+    ):
         meta.write_bytes(content)
         with raises_naming(meta, problem):
             read_dataset("dfdc", str(root))

@@ -5,11 +5,11 @@ import subprocess
 import sys
 
 import cv2
+import data_media
 import numpy as np
 import pytest
 from skimage import data
 
-import data_media
 from pel_keras.data.faces import Face, crop_face, detect_faces, make_detector, square_box
 
 
@@ -40,8 +40,8 @@ def test_large_frames_are_detected_at_full_resolution_coordinates(yunet):
 def test_largest_face_first_and_no_face(yunet):
     canvas = np.full((300, 480, 3), 128, np.uint8)
     astronaut, hopper = data_media.faces()
-    canvas[20:20 + 92, 20:20 + 84] = cv2.resize(astronaut, (84, 92))
-    canvas[20:20 + 250, 200:200 + 230] = cv2.resize(hopper, (230, 250))
+    canvas[20 : 20 + 92, 20 : 20 + 84] = cv2.resize(astronaut, (84, 92))
+    canvas[20 : 20 + 250, 200 : 200 + 230] = cv2.resize(hopper, (230, 250))
     faces = detect_faces(canvas, yunet)
     assert len(faces) == 2 and faces[0].area > faces[1].area and faces[0].box[0] > 200
     assert detect_faces(np.full((120, 160, 3), 90, np.uint8), yunet) == []
@@ -94,8 +94,10 @@ def test_crop_maps_landmarks_and_keeps_the_face(yunet):
 
 
 def test_face_video_and_preparation_modules_load_without_tensorflow():
-    code = ("import sys, pel_keras.data.faces, pel_keras.data.video, pel_keras.data.prepare; "
-            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'")
+    code = (
+        "import sys, pel_keras.data.faces, pel_keras.data.video, pel_keras.data.prepare; "
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'"
+    )
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

@@ -5,11 +5,11 @@ import collections
 import os
 
 import cv2
+import data_layouts
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import data_layouts
 from pel_keras.data.manifest import read_manifest
 from pel_keras.data.pipeline import AugmentConfig, build_dataset, distributed_dataset_fn, read_split
 from pel_keras.data.prepare import PrepareConfig, prepare
@@ -31,7 +31,9 @@ def png_rgb(path):
 
 
 def first_images(manifest, config, seed=0, count=8):
-    dataset = build_dataset(manifest, "train", SIZE, count, training=True, augment_config=config, seed=seed, with_ids=True)
+    dataset = build_dataset(
+        manifest, "train", SIZE, count, training=True, augment_config=config, seed=seed, with_ids=True
+    )
     images, _, ids = next(iter(dataset))
     return images.numpy(), [p.decode() for p in ids["path"].numpy()]
 
@@ -105,7 +107,9 @@ def test_shards_are_disjoint_and_cover_the_split(manifest):
     def paths(dataset):
         return [p.decode() for _, _, ids in dataset for p in ids["path"].numpy()]
 
-    shards = [paths(build_dataset(manifest, "test", SIZE, 5, num_shards=3, shard_index=k, with_ids=True)) for k in range(3)]
+    shards = [
+        paths(build_dataset(manifest, "test", SIZE, 5, num_shards=3, shard_index=k, with_ids=True)) for k in range(3)
+    ]
     assert sorted(sum(shards, [])) == sorted(r["path"] for r in read_split(manifest, "test"))
     assert not set(shards[0]) & set(shards[1])
     context = tf.distribute.InputContext(num_input_pipelines=3, input_pipeline_id=2, num_replicas_in_sync=3)
@@ -116,7 +120,7 @@ def test_shards_are_disjoint_and_cover_the_split(manifest):
 def test_clear_errors(manifest, tmp_path):
     reals_only = tmp_path / "manifest.csv"
     lines = open(manifest).read().splitlines()
-    reals_only.write_text("\n".join([lines[0]] + [l for l in lines[1:] if l.split(",")[1] == "0"]) + "\n")
+    reals_only.write_text("\n".join([lines[0]] + [line for line in lines[1:] if line.split(",")[1] == "0"]) + "\n")
     with pytest.raises(ValueError, match="cannot balance classes: 4 real and 0 fake"):
         build_dataset(str(reals_only), "train", SIZE, 4, training=True)
     with pytest.raises(ValueError, match="no 'val' rows"):

@@ -3,10 +3,10 @@
 import os
 
 import cv2
+import data_media
 import numpy as np
 import pytest
 
-import data_media
 from pel_keras.data.video import MediaError, sample_frames, sample_indices
 
 
@@ -66,8 +66,10 @@ def test_image_sequence_and_single_image(tmp_path):
     assert index == 0 and np.array_equal(image, data_media.frame(3))
 
 
-@pytest.mark.parametrize("content, reason", [(b"", "empty file"), (b"\x00garbage" * 100, "cannot open"),
-                                             (b"plain text, not a video\n", "cannot open")])
+@pytest.mark.parametrize(
+    "content, reason",
+    [(b"", "empty file"), (b"\x00garbage" * 100, "cannot open"), (b"plain text, not a video\n", "cannot open")],
+)
 def test_bad_files_raise_media_error_naming_the_file(tmp_path, content, reason):
     path = tmp_path / "bad.mp4"
     path.write_bytes(content)
@@ -82,7 +84,7 @@ def test_missing_and_undecodable_inputs(tmp_path):
     with pytest.raises(MediaError, match="broken.jpg: a JPEG with no frame header"):
         sample_frames(str(tmp_path / "broken.jpg"), 4)
     encoded = cv2.imencode(".png", data_media.frame(0))[1].tobytes()
-    (tmp_path / "cut.png").write_bytes(encoded[:len(encoded) // 3])  # its header is whole, its data are not
+    (tmp_path / "cut.png").write_bytes(encoded[: len(encoded) // 3])  # its header is whole, its data are not
     with pytest.raises(MediaError, match="cut.png: cannot be decoded as an image"):
         sample_frames(str(tmp_path / "cut.png"), 4)
     (tmp_path / "empty").mkdir()

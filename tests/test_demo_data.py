@@ -4,10 +4,10 @@ import collections
 import os
 
 import cv2
+import data_media
 import numpy as np
 import pytest
 
-import data_media
 from pel_keras.data.demo import DemoConfig, build_demo_dataset, package_faces, random_view, source_splits
 from pel_keras.data.faces import Face
 from pel_keras.data.manifest import read_manifest
@@ -26,8 +26,12 @@ def test_counts_labels_and_sources_per_split(demo_manifest):
     assert counts == {("train", 0): 3 * 2, ("val", 0): 2 * 2, ("val", 1): 2 * 2, ("test", 0): 2 * 2, ("test", 1): 2 * 2}
     train_sources = {row["source"] for row in rows if row["split"] == "train"}
     assert train_sources == {"astronaut", "grace_hopper"}
-    assert {row["source"] for row in rows if row["split"] == "test"} == {"astronaut", "sbi/astronaut", "grace_hopper",
-                                                                         "sbi/grace_hopper"}
+    assert {row["source"] for row in rows if row["split"] == "test"} == {
+        "astronaut",
+        "sbi/astronaut",
+        "grace_hopper",
+        "sbi/grace_hopper",
+    }
     for row in rows:
         image = cv2.imread(os.path.join(os.path.dirname(demo_manifest), row["path"]))
         assert image.shape == (48, 48, 3)
@@ -41,7 +45,10 @@ def test_fakes_differ_from_their_reals_inside_the_face_only(demo_manifest):
     fake = cv2.imread(os.path.join(folder, rows[("fake/test_0000", 0)]["path"])).astype(int)
     difference = np.abs(real - fake).sum(axis=2)
     assert difference.max() > 0
-    centre, border = difference[16:32, 16:32].mean(), np.concatenate([difference[:4].ravel(), difference[-4:].ravel()]).mean()
+    centre, border = (
+        difference[16:32, 16:32].mean(),
+        np.concatenate([difference[:4].ravel(), difference[-4:].ravel()]).mean(),
+    )
     assert centre > border
 
 

@@ -25,8 +25,14 @@ CI_DEMO = ["--epochs=1", "--steps_per_epoch=3"]
 def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     data_dir, workdir = str(folder / "data"), str(folder / "run")
-    command = [sys.executable, "train.py", "--flagfile=demo.flags", f"--data_dir={data_dir}", f"--workdir={workdir}",
-               *CI_DEMO]
+    command = [
+        sys.executable,
+        "train.py",
+        "--flagfile=demo.flags",
+        f"--data_dir={data_dir}",
+        f"--workdir={workdir}",
+        *CI_DEMO,
+    ]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stderr[-3000:]
     return data_dir, workdir, result.stdout
@@ -58,8 +64,9 @@ def test_demo_tflite_gives_the_keras_answers_on_test_faces(demo):
     data_dir, workdir, _ = demo
     with open(os.path.join(workdir, "export", "export_report.json")) as file:
         assert json.load(file)["passed"] is True
-    images, _ = next(iter(build_dataset(os.path.join(data_dir, "demo", "manifest.csv"), "test", image_size=64,
-                                        batch_size=16)))
+    images, _ = next(
+        iter(build_dataset(os.path.join(data_dir, "demo", "manifest.csv"), "test", image_size=64, batch_size=16))
+    )
     expected = pel_keras.load_model(os.path.join(workdir, "best.keras")).predict(images, verbose=0)
     runner = Interpreter(model_path=os.path.join(workdir, "export", "pel_fp32.tflite")).get_signature_runner()
     np.testing.assert_allclose(runner(images=images.numpy())["fake_probability"], expected, atol=1e-4)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import cv2
+import evaluation_runs
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -17,7 +18,6 @@ from matplotlib.image import imread
 from scipy.optimize import brentq
 from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score, roc_curve
 
-import evaluation_runs
 import pel_keras
 from pel_keras.data.manifest import read_split
 from pel_keras.data.perturb import gaussian_blur
@@ -168,11 +168,13 @@ def test_tflite_export_is_reported_beside_keras(intra, tflite_file):
     keras_frames = _read_csv(os.path.join(workdir, "eval", "intra_ffpp_c40_frames.csv"))
     tflite_frames = _read_csv(os.path.join(workdir, "eval", "export_pel.tflite", "intra_ffpp_c40_frames.csv"))
     assert tflite_frames["path"].tolist() == keras_frames["path"].tolist()
-    np.testing.assert_allclose(tflite_frames["probability"].astype(float), keras_frames["probability"].astype(float),
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        tflite_frames["probability"].astype(float), keras_frames["probability"].astype(float), atol=1e-4
+    )
     tflite_auc = entries["export/pel.tflite"]["datasets"][0]["frame"]["auc"]
-    assert tflite_auc == pytest.approx(roc_auc_score(tflite_frames["label"].astype(int),
-                                                     tflite_frames["probability"].astype(float)))
+    assert tflite_auc == pytest.approx(
+        roc_auc_score(tflite_frames["label"].astype(int), tflite_frames["probability"].astype(float))
+    )
     rows = [line for line in process.stdout.splitlines() if line.startswith("| Ours (")]
     names = ("best.keras", "export/pel.tflite")
     assert [row.split(" |")[0] for row in rows] == [
@@ -200,7 +202,10 @@ def test_robustness_sweep_reports_changes_against_the_clean_run(cross_and_robust
     workdir, process = cross_and_robustness
     records = _results(workdir)["robustness"]["best.keras"]["datasets"]
     assert [(r["condition"], r["strength"]) for r in records] == [
-        ("clean", None), ("gaussian_noise", 0.01), ("gaussian_blur", 3), ("gaussian_blur", 5)
+        ("clean", None),
+        ("gaussian_noise", 0.01),
+        ("gaussian_blur", 3),
+        ("gaussian_blur", 5),
     ]
     eval_dir = os.path.join(workdir, "eval")
     clean = {level: _scores(eval_dir, "robustness_ffpp_c40", level) for level in ("frame", "video")}
@@ -211,9 +216,11 @@ def test_robustness_sweep_reports_changes_against_the_clean_run(cross_and_robust
             assert not np.array_equal(probabilities, clean[level][1])
             _check_against_sklearn(record[level], labels, probabilities)
             assert record["delta"][level]["acc"] == pytest.approx(
-                accuracy_score(labels, probabilities > 0.5) - accuracy_score(clean[level][0], clean[level][1] > 0.5))
+                accuracy_score(labels, probabilities > 0.5) - accuracy_score(clean[level][0], clean[level][1] > 0.5)
+            )
             assert record["delta"][level]["auc"] == pytest.approx(
-                roc_auc_score(labels, probabilities) - roc_auc_score(*clean[level]))
+                roc_auc_score(labels, probabilities) - roc_auc_score(*clean[level])
+            )
     blurred = _read_csv(os.path.join(eval_dir, "robustness_ffpp_c40_gaussian_blur_5_frames.csv"))
     images = gaussian_blur(np.stack([_rgb(path) for path in blurred["path"]]), kernel_size=5)
     expected = keras_model.predict(images, verbose=0)[:, 0]

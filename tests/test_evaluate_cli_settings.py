@@ -10,9 +10,9 @@ import json
 import os
 import re
 
+import evaluation_runs
 import pytest
 
-import evaluation_runs
 from pel_keras.data.manifest import select_frames
 from pel_keras.evaluation.config import EvalConfig, read_run_settings
 from pel_keras.evaluation.data import find_test_set

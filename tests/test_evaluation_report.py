@@ -81,8 +81,15 @@ def test_models_sit_side_by_side_in_one_table(tmp_path):
     keras_scores, tflite_scores = _scores(0), _scores(0, separation=0.3)
     save_evaluation(tmp_path, "cross", "run/best.keras", "ffpp_c40", [Scored("celebdf", keras_scores)])
     items = [Scored("celebdf", tflite_scores), Scored("dfdc", _scores(1))]
-    table = save_evaluation(tmp_path, "cross", "run/export/pel_int8.tflite", "ffpp_c40", items,
-                            name="export/pel_int8.tflite", files_dir=tmp_path / "export_pel_int8.tflite")
+    table = save_evaluation(
+        tmp_path,
+        "cross",
+        "run/export/pel_int8.tflite",
+        "ffpp_c40",
+        items,
+        name="export/pel_int8.tflite",
+        files_dir=tmp_path / "export_pel_int8.tflite",
+    )
     save_evaluation(tmp_path, "cross", "run/best.keras", "ffpp_c40", [Scored("celebdf", keras_scores)])
     results, markdown = _results(tmp_path)
     assert list(results["cross"]) == ["best.keras", "export/pel_int8.tflite"]  # re-evaluating keeps the order

@@ -11,9 +11,9 @@ import cv2
 import keras
 import numpy as np
 import pytest
+from export_helpers import write_prepared_data
 from scipy import stats
 
-from export_helpers import write_prepared_data
 from pel_keras.export.quantized import QuantizedCriterion, judge, rank_correlation
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,17 +64,30 @@ def _tiny_run(root, dark_calibration):
     val = np.stack([cv2.imread(p) for p in glob.glob(os.path.join(root, "data", "crops", "val", "*.png"))])
     brightness = val.astype(np.float32).mean(axis=(1, 2, 3))
     inputs = keras.Input((CROP, CROP, 3))
-    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(keras.layers.GlobalAveragePooling2D()(inputs)))
+    model = keras.Model(
+        inputs, keras.layers.Dense(1, activation="sigmoid")(keras.layers.GlobalAveragePooling2D()(inputs))
+    )
     slope = -3 / brightness.std()  # the darker face is the fake one (label 1) of write_prepared_data
-    model.layers[-1].set_weights([np.full((3, 1), slope / 3, np.float32),
-                                  np.array([-slope * np.median(brightness)], np.float32)])
+    model.layers[-1].set_weights(
+        [np.full((3, 1), slope / 3, np.float32), np.array([-slope * np.median(brightness)], np.float32)]
+    )
     model.save(os.path.join(root, "tiny.keras"))
     return os.path.join(root, "tiny.keras"), manifest
 
 
 def _export(model, manifest, out, *flags):
-    command = [sys.executable, "export/export.py", f"--model={model}", f"--manifest={manifest}", f"--output={out}",
-               "--formats=tflite", "--quantize=int8", "--calibration_images=16", "--parity_images=16", *flags]
+    command = [
+        sys.executable,
+        "export/export.py",
+        f"--model={model}",
+        f"--manifest={manifest}",
+        f"--output={out}",
+        "--formats=tflite",
+        "--quantize=int8",
+        "--calibration_images=16",
+        "--parity_images=16",
+        *flags,
+    ]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
     with open(os.path.join(out, "export_report.json")) as f:
         return done, json.load(f)
@@ -98,7 +111,9 @@ def test_int8_passes_with_representative_calibration_and_fails_without(tmp_path)
     assert not report["passed"] and row["passed"] is False and os.path.isfile(os.path.join(out, "pel_int8.tflite"))
     quantized = row["quantized"]
     assert quantized["rank_correlation"] < 0.5 and quantized["auc_drop"] > 0.2 and quantized["flip_rate"] > 0.2
-    assert len(quantized["failures"]) == 3 and all(f"pel_int8.tflite: {f}" in done.stdout for f in quantized["failures"])
+    assert len(quantized["failures"]) == 3 and all(
+        f"pel_int8.tflite: {f}" in done.stdout for f in quantized["failures"]
+    )
 
     # The limits are the flags': loosened until nothing can fail, the same file passes.
     done, report = _export(model, manifest, out, "--min_rank_correlation=-1", "--max_auc_drop=1", "--max_flip_rate=1")

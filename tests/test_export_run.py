@@ -10,20 +10,20 @@ import sys
 import types
 
 import cv2
+import data_media
 import keras
 import numpy as np
 import onnx
 import onnxruntime
+import peak_memory
 import pytest
 import tensorflow as tf
 from ai_edge_litert.interpreter import Interpreter
-from skimage import data
-
-import data_media
-import peak_memory
-import pel_keras
 from export_helpers import SIZE, face_crops, make_run
 from killed_writer import kill_while_writing, snapshot
+from skimage import data
+
+import pel_keras
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.video import sample_frames
 
@@ -60,7 +60,7 @@ def _images():
 
 
 def _in_batches(call, images, batch):
-    return np.concatenate([np.asarray(call(images[i:i + batch])).reshape(-1) for i in range(0, len(images), batch)])
+    return np.concatenate([np.asarray(call(images[i : i + batch])).reshape(-1) for i in range(0, len(images), batch)])
 
 
 def _tflite_call(path):
@@ -89,8 +89,12 @@ def test_writes_every_file_and_a_report_with_the_app_contract(run):
 def test_report_parity_holds_on_real_faces_and_measures_the_quantized_files(run):
     parity = run.report["parity"]
     assert run.report["passed"] is True
-    assert parity["inputs"] == {"sample_faces": 8, "manifest": parity["inputs"]["manifest"], "split": "val",
-                                "manifest_images": 8}
+    assert parity["inputs"] == {
+        "sample_faces": 8,
+        "manifest": parity["inputs"]["manifest"],
+        "split": "val",
+        "manifest_images": 8,
+    }
     assert parity["images"] == 16 and parity["reference_auc"] is not None
     for name in ("savedmodel", "tflite_fp32", "onnx"):
         row = parity["files"][name]
@@ -254,8 +258,9 @@ def test_every_exported_format_goes_through_predict_json(run, model, tmp_path):
 
 def test_an_export_killed_mid_way_leaves_the_previous_export_whole(run):
     before = snapshot(run.out)
-    kill_while_writing(["export/export.py", f"--workdir={run.workdir}", "--calibration_images=16",
-                        "--parity_images=8"], run.out)
+    kill_while_writing(
+        ["export/export.py", f"--workdir={run.workdir}", "--calibration_images=16", "--parity_images=8"], run.out
+    )
     leftovers = [os.path.join(run.out, name) for name in os.listdir(run.out) if name.startswith(".")]
     assert leftovers and all(".pel-tmp" in name for name in leftovers)  # the killed writer's temporaries
     for path in leftovers:
@@ -267,10 +272,13 @@ def test_edge_predictor_refuses_a_decompression_bomb_from_its_header(run, tmp_pa
     bomb = data_media.write_png_bomb(str(tmp_path / "bomb.png"))
     photo = _face_photo(str(tmp_path))
     env = dict(os.environ, PYTHONPATH=_poisoned_path(str(tmp_path / "blocked")))
-    done, peak = peak_memory.run_script("export/edge_predict.py", [f"--model={run.out}/pel_fp32.tflite", bomb, photo],
-                                        cwd=REPO, env=env)
+    done, peak = peak_memory.run_script(
+        "export/edge_predict.py", [f"--model={run.out}/pel_fp32.tflite", bomb, photo], cwd=REPO, env=env
+    )
     assert done.returncode == 1, done.stderr[-3000:]
-    assert (f"edge_predict.py: {bomb}: 20000x20000 pixels (400 megapixels) is above the limit of 50 megapixels"
-            in done.stderr) and "raise --max_megapixels" in done.stderr
+    assert (
+        f"edge_predict.py: {bomb}: 20000x20000 pixels (400 megapixels) is above the limit of 50 megapixels"
+        in done.stderr
+    ) and "raise --max_megapixels" in done.stderr
     assert f"{photo}  overall fake probability" in done.stdout
     assert peak < 600, peak  # 2345 MB before the header check, with a 2 KB .tflite (73 MB for a photo)

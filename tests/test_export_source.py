@@ -78,6 +78,7 @@ def test_int8_without_training_data_stops_before_any_conversion(tmp_path):
 
 
 def test_command_exits_2_naming_the_missing_file(tmp_path):
-    result = subprocess.run([sys.executable, "export/export.py", f"--workdir={tmp_path}"], cwd=REPO,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "export/export.py", f"--workdir={tmp_path}"], cwd=REPO, capture_output=True, text=True
+    )
     assert result.returncode == 2 and "config.json not found" in result.stderr

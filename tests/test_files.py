@@ -90,8 +90,10 @@ def test_a_second_writer_is_refused_with_the_holders_name(tmp_path):
 
 
 def test_a_killed_holder_leaves_no_stale_lock(tmp_path):
-    code = ("import sys, time; from pel_keras.files.locks import folder_lock\n"
-            f"with folder_lock({str(tmp_path)!r}):\n    print('locked', flush=True); time.sleep(60)\n")
+    code = (
+        "import sys, time; from pel_keras.files.locks import folder_lock\n"
+        f"with folder_lock({str(tmp_path)!r}):\n    print('locked', flush=True); time.sleep(60)\n"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
     with pytest.raises(FolderLockedError):

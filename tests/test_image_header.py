@@ -4,11 +4,11 @@ import io
 import struct
 
 import cv2
+import data_media
 import numpy as np
 import pytest
 from PIL import Image
 
-import data_media
 from pel_keras.data.image_header import HeaderError, read_image_size
 
 
@@ -29,7 +29,7 @@ def _top_down_bmp(image):
     data = bytearray(_cv2(".bmp", image))
     (offset,), (height,) = struct.unpack_from("<I", data, 10), struct.unpack_from("<i", data, 22)
     stride = len(data[offset:]) // height
-    rows = [data[offset + i * stride:offset + (i + 1) * stride] for i in range(height)]
+    rows = [data[offset + i * stride : offset + (i + 1) * stride] for i in range(height)]
     struct.pack_into("<i", data, 22, -height)
     return bytes(data[:offset] + b"".join(reversed(rows)))
 
@@ -57,8 +57,12 @@ SAMPLES = {
     "png 1-bit": ("PNG", _pillow(Image.fromarray(FRAME[..., 0] > 128), format="PNG")),
     "jpeg": ("JPEG", _cv2(".jpg", FRAME)),
     "jpeg progressive": ("JPEG", _cv2(".jpg", FRAME, cv2.IMWRITE_JPEG_PROGRESSIVE, 1)),
-    "jpeg with exif and a 200 KB icc profile": ("JPEG", _pillow(
-        Image.fromarray(FRAME[..., ::-1]), format="JPEG", exif=Image.Exif().tobytes(), icc_profile=bytes(200_000))),
+    "jpeg with exif and a 200 KB icc profile": (
+        "JPEG",
+        _pillow(
+            Image.fromarray(FRAME[..., ::-1]), format="JPEG", exif=Image.Exif().tobytes(), icc_profile=bytes(200_000)
+        ),
+    ),
     "bmp": ("BMP", _cv2(".bmp", FRAME)),
     "bmp top-down": ("BMP", _top_down_bmp(FRAME)),
     "bmp os/2": ("BMP", _os2_bmp(FRAME)),
@@ -97,8 +101,17 @@ def test_a_cut_short_header_is_an_error_never_a_wrong_size(name):
 
 def test_garbage_after_a_signature_is_a_header_error_or_a_size():
     rng = np.random.default_rng(0)
-    signatures = [b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", b"\xff\xd8", b"GIF89a", b"BM", b"II*\0", b"MM\0*", b"II+\0",
-                  b"RIFF\0\0\0\0WEBPVP8X", b"RIFF\0\0\0\0WEBPVP8L"]
+    signatures = [
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+        b"\xff\xd8",
+        b"GIF89a",
+        b"BM",
+        b"II*\0",
+        b"MM\0*",
+        b"II+\0",
+        b"RIFF\0\0\0\0WEBPVP8X",
+        b"RIFF\0\0\0\0WEBPVP8L",
+    ]
     for signature in signatures:
         for _ in range(200):
             data = signature + rng.integers(0, 256, int(rng.integers(0, 400)), dtype=np.uint8).tobytes()

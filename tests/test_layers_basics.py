@@ -1,10 +1,10 @@
 """Basic checks for every public layer (config, calls, fit step, .keras round trip) and mixed precision."""
 
-import numpy as np
 import keras
+import numpy as np
 import pytest
-
 from layer_checks import run_layer_basics
+
 from pel_keras import layers
 from pel_keras.layers.denoisers import DENOISERS
 

@@ -1,9 +1,9 @@
 """Layer numbers against independent references: scipy's DCT and filters, OpenCV's YCbCr, numpy forms
 of eq. 2-6."""
 
-import numpy as np
 import cv2
 import keras
+import numpy as np
 import pytest
 import scipy.fft
 import scipy.ndimage
@@ -42,9 +42,7 @@ def test_dct_matches_scipy_on_every_window(height, width):
     for i in range(ours.shape[0]):
         for j in range(ours.shape[1]):
             window = padded[2 * i : 2 * i + 8, 2 * j : 2 * j + 8]
-            reference = np.concatenate(
-                [scipy.fft.dctn(window[..., c], norm="ortho").ravel() for c in range(3)]
-            )
+            reference = np.concatenate([scipy.fft.dctn(window[..., c], norm="ortho").ravel() for c in range(3)])
             np.testing.assert_allclose(ours[i, j], reference, atol=5e-4, rtol=1e-5)
 
 
@@ -131,9 +129,7 @@ def test_multi_median_group_conv_mixes_each_channels_residuals():
     layer.group_bias.assign(mix_bias.astype("float32"))
     kernel, bias = RNG.normal(size=3), RNG.normal(size=3)
     _set_depthwise(layer.intensity, kernel, bias)
-    residuals = [
-        features - scipy.ndimage.median_filter(features, size=(1, k, k, 1), mode="reflect") for k in (3, 5)
-    ]
+    residuals = [features - scipy.ndimage.median_filter(features, size=(1, k, k, 1), mode="reflect") for k in (3, 5)]
     noise = mix[0] * residuals[0] + mix[1] * residuals[1] + mix_bias
     np.testing.assert_allclose(_numpy(layer(features)), features + expit(noise) * kernel + bias, atol=1e-5)
 

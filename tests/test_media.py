@@ -9,10 +9,10 @@ import subprocess
 import sys
 
 import cv2
+import data_media
 import numpy as np
 import pytest
 
-import data_media
 from pel_keras.data.datasets import read_dataset
 from pel_keras.data.media import MediaError, list_media
 from pel_keras.data.video import read_frame, sample_frames
@@ -42,8 +42,14 @@ print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.st
 def read_in_subprocess(paths, user="root", cwd=None):
     """``([frames read or error message per path], peak resident memory in MB)`` of a fresh process."""
     env = dict(os.environ, PYTHONPATH=REPO)
-    done = subprocess.run([sys.executable, "-c", READER, user, *map(str, paths)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", READER, user, *map(str, paths)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     *results, peak = done.stdout.splitlines()
     return [json.loads(result) for result in results], int(peak)
@@ -56,6 +62,7 @@ def write_gif(path, num_frames=5, size=(160, 120)):
 
 
 # -- the pixel limit -------------------------------------------------------------------------------------
+
 
 def test_a_decompression_bomb_is_refused_from_its_header_in_little_memory(tmp_path):
     bomb = data_media.write_png_bomb(str(tmp_path / "bomb.png"))
@@ -99,6 +106,7 @@ def test_a_bomb_inside_a_video_name_or_a_frame_folder_is_refused_before_ffmpeg_s
 
 # -- the operating system's own reason -------------------------------------------------------------------
 
+
 def test_a_file_that_cannot_be_read_is_reported_with_the_reason_and_its_path(tmp_path):
     video = data_media.write_video(str(tmp_path / "denied.mp4"), 3)
     cv2.imwrite(str(tmp_path / "denied.png"), data_media.frame(0))
@@ -113,8 +121,12 @@ def test_a_file_that_cannot_be_read_is_reported_with_the_reason_and_its_path(tmp
         results, _ = read_in_subprocess(paths, "nobody", cwd=tmp_path)
     else:
         results, _ = read_in_subprocess(paths, cwd=tmp_path)
-    assert results == ["denied.mp4: permission denied", "denied.png: permission denied",
-                       "locked: permission denied", [0, 1, 2]]
+    assert results == [
+        "denied.mp4: permission denied",
+        "denied.png: permission denied",
+        "locked: permission denied",
+        [0, 1, 2],
+    ]
     assert len(sample_frames(video, 4)) == 3  # the file itself is sound
 
 
@@ -122,8 +134,11 @@ def test_a_symlink_loop_a_dangling_link_and_a_fifo_say_what_they_are(tmp_path):
     os.symlink("loop.mp4", tmp_path / "loop.mp4")
     os.symlink("gone.png", tmp_path / "dangling.png")
     os.mkfifo(tmp_path / "pipe.mp4")
-    expected = {"loop.mp4": "too many levels of symbolic links", "dangling.png": "no such file or directory",
-                "pipe.mp4": "not a regular file"}
+    expected = {
+        "loop.mp4": "too many levels of symbolic links",
+        "dangling.png": "no such file or directory",
+        "pipe.mp4": "not a regular file",
+    }
     for name, reason in expected.items():
         with pytest.raises(MediaError, match=f"{name}: {reason}$"):
             sample_frames(str(tmp_path / name), 4)
@@ -133,6 +148,7 @@ def test_a_symlink_loop_a_dangling_link_and_a_fifo_say_what_they_are(tmp_path):
 
 
 # -- which files are media -------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def folder(tmp_path):
@@ -155,7 +171,10 @@ def test_one_rule_lists_a_gif_skips_unknown_extensions_and_says_so(folder):
     listing = list_media(str(folder))
     assert [os.path.basename(p) for p in listing.media] == ["anim.gif", "clip.mp4", "photo.jpg"]
     assert [(os.path.basename(p), reason.split(" (")[0]) for p, reason in listing.skipped] == [
-        ("linked", "a link to a folder"), ("notes.txt", "not a media file"), ("phone.3gp", "not a media file")]
+        ("linked", "a link to a folder"),
+        ("notes.txt", "not a media file"),
+        ("phone.3gp", "not a media file"),
+    ]
     assert "extension .3gp" in dict(listing.skipped)[str(folder / "phone.3gp")]
 
 
@@ -163,7 +182,10 @@ def test_predict_scores_a_gif_in_a_folder_as_it_does_one_named_directly(folder, 
     with caplog.at_level(logging.WARNING):
         items = expand_inputs([str(folder)])
     assert [(item.name, item.kind) for item in items] == [
-        ("anim.gif", "video"), ("clip.mp4", "video"), ("photo.jpg", "image")]
+        ("anim.gif", "video"),
+        ("clip.mp4", "video"),
+        ("photo.jpg", "image"),
+    ]
     assert f"{folder / 'phone.3gp'}: skipped: not a media file (extension .3gp)" in caplog.text
     assert f"{folder / 'notes.txt'}: skipped" in caplog.text and ".DS_Store" not in caplog.text
     [named] = expand_inputs([str(folder / "anim.gif")])
@@ -177,7 +199,10 @@ def test_with_sequences_a_folders_own_images_are_one_sequence_and_nothing_else_i
     cv2.imwrite(str(folder / "photo2.jpg"), data_media.frame(1))
     items = expand_inputs([str(folder)], sequences=True)
     assert [(item.name, item.kind) for item in items] == [
-        ("clips", "frames"), (os.path.join("clips", "anim.gif"), "video"), (os.path.join("clips", "clip.mp4"), "video")]
+        ("clips", "frames"),
+        (os.path.join("clips", "anim.gif"), "video"),
+        (os.path.join("clips", "clip.mp4"), "video"),
+    ]
     assert [i for i, _ in read_frames(items[0], 4)] == [0, 1]
 
 

@@ -1,7 +1,7 @@
 """Model-level invariants of PEL: the paper's B4 configuration, insertion points, gradients, ablations."""
 
-import numpy as np
 import keras
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -161,8 +161,10 @@ def test_frequency_stream_starts_from_the_rgb_backbone():
 def test_tiny_backbone_is_b0_scaled_down_by_efficientnets_own_rule():
     b0, tiny = (load_backbone(name, 64, None) for name in ("efficientnet_b0", "efficientnet_tiny"))
     for stage in range(1, 8):
-        blocks = {model: sorted({layer.name[:7] for layer in model.layers if layer.name.startswith(f"block{stage}")})
-                  for model in (b0, tiny)}
+        blocks = {
+            model: sorted({layer.name[:7] for layer in model.layers if layer.name.startswith(f"block{stage}")})
+            for model in (b0, tiny)
+        }
         assert len(blocks[tiny]) == -(-len(blocks[b0]) // 2), stage  # depth 0.5, rounded up
     assert tiny.get_layer("top_conv").filters == 320 and b0.get_layer("top_conv").filters == 1280  # width 0.25
     model = pel_keras.build_model(backbone="efficientnet_tiny", image_size=64, weights=None)

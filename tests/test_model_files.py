@@ -28,8 +28,11 @@ def saved(tmp_path_factory):
 def _loaders(path):
     """The error of each way to load ``path``: ``[(loader name, exception)]``."""
     errors = []
-    for name, load in (("load_predictor", load_predictor), ("pel_keras.load_model", pel_keras.load_model),
-                       ("load_graph_model", lambda p: load_graph_model(p, "visualize.py"))):
+    for name, load in (
+        ("load_predictor", load_predictor),
+        ("pel_keras.load_model", pel_keras.load_model),
+        ("load_graph_model", lambda p: load_graph_model(p, "visualize.py")),
+    ):
         with pytest.raises(Exception) as caught:
             load(path)
         errors.append((name, caught.value))
@@ -47,23 +50,32 @@ def _bad_files(folder, saved):
     os.symlink("gone.keras", folder / "dangling.keras")
 
 
-@pytest.mark.parametrize("name, reason", [
-    ("truncated.keras", "not a .keras file: it begins as a zip archive but its end (the archive's directory) is "
-                        "missing: the file is truncated"),
-    ("notes.keras", "not a .keras file: it holds text ('my model, version 2"),
-    ("empty.keras", "not a .keras file: the file is empty"),
-    ("weights.keras", "not a .keras file: it is not a zip archive (it begins with b'\\x89HDF"),
-    ("folder.keras", "is a folder"),
-    ("loop.keras", "symbolic links that lead in a loop"),
-    ("dangling.keras", "is a symbolic link to gone.keras, which does not exist"),
-])
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        (
+            "truncated.keras",
+            "not a .keras file: it begins as a zip archive but its end (the archive's directory) is "
+            "missing: the file is truncated",
+        ),
+        ("notes.keras", "not a .keras file: it holds text ('my model, version 2"),
+        ("empty.keras", "not a .keras file: the file is empty"),
+        ("weights.keras", "not a .keras file: it is not a zip archive (it begins with b'\\x89HDF"),
+        ("folder.keras", "is a folder"),
+        ("loop.keras", "symbolic links that lead in a loop"),
+        ("dangling.keras", "is a symbolic link to gone.keras, which does not exist"),
+    ],
+)
 def test_each_unloadable_model_path_gets_its_reason_and_the_path(saved, tmp_path, name, reason):
     _bad_files(tmp_path, saved)
     for loader, error in _loaders(tmp_path / name):
         assert str(tmp_path / name) in str(error) and reason in str(error), (loader, error)
         assert "File not found" not in str(error), loader
-        expected = {"load_graph_model": ModelError, "load_predictor": ModelError,
-                    "pel_keras.load_model": (OSError, ValueError)}[loader]
+        expected = {
+            "load_graph_model": ModelError,
+            "load_predictor": ModelError,
+            "pel_keras.load_model": (OSError, ValueError),
+        }[loader]
         if name == "dangling.keras" and loader != "load_graph_model":
             expected = FileNotFoundError  # missing, as for a path that was never there
         assert isinstance(error, expected), (loader, type(error))
@@ -75,14 +87,17 @@ def test_a_model_this_user_may_not_read_is_named_permission_denied(saved, tmp_pa
     locked = folder / "locked.keras"
     locked.write_bytes(saved.read_bytes())
     locked.chmod(0)
-    code = ("import sys, pel_keras\nfrom pel_keras.evaluation.predictors import load_predictor\n"
-            "for load in (load_predictor, pel_keras.load_model):\n"
-            "    try:\n        load(sys.argv[1])\n    except Exception as error:\n"
-            "        print(type(error).__name__, error)\n")
+    code = (
+        "import sys, pel_keras\nfrom pel_keras.evaluation.predictors import load_predictor\n"
+        "for load in (load_predictor, pel_keras.load_model):\n"
+        "    try:\n        load(sys.argv[1])\n    except Exception as error:\n"
+        "        print(type(error).__name__, error)\n"
+    )
     # Root reads any file; without the capabilities that let it, it meets the permission bits as users do.
     prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
-    done = subprocess.run([*prefix, sys.executable, "-c", code, str(locked)], cwd=REPO, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [*prefix, sys.executable, "-c", code, str(locked)], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
     lines = done.stdout.splitlines()
     assert len(lines) == 2, done.stdout + done.stderr[-2000:]
     assert lines[0] == f"ModelError {locked}: permission denied: this user may not read this file"

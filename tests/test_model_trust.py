@@ -7,13 +7,13 @@ import subprocess
 import sys
 
 import cv2
+import evaluation_runs
 import numpy as np
 import onnx
 import pytest
 import tensorflow as tf
 from onnx import TensorProto, helper
 
-import evaluation_runs
 from pel_keras.evaluation.predictors import ModelError, UntrustedModelError, load_predictor
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -68,7 +68,8 @@ def test_predict_and_evaluate_load_a_savedmodel_only_with_trust_model(malicious,
     evaluation_runs.write_prepared(data_dir, "ffpp_c40", [("youtube/000", 0, "test"), ("Deepfakes/000_001", 1, "test")])
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "config.json").write_text(
-        f'{{"data_dir": "{data_dir}", "train_dataset": "ffpp_c40", "image_size": {SIZE}}}')
+        f'{{"data_dir": "{data_dir}", "train_dataset": "ffpp_c40", "image_size": {SIZE}}}'
+    )
     commands = {
         "predict.py": ["predict.py", crop, f"--model={folder}", "--detector=none"],
         "evaluate.py": ["evaluate.py", f"--workdir={tmp_path / 'run'}", f"--model={folder}", "--noprogress"],
@@ -118,8 +119,13 @@ def test_the_edge_predictor_refuses_it_naming_the_flag(flex_tflite, tmp_path):
 
 
 def _onnx(folder, name, node, initializers=(), domains=()):
-    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])], list(initializers))
+    graph = helper.make_graph(
+        [node],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])],
+        list(initializers),
+    )
     opsets = [helper.make_opsetid("", 17), *(helper.make_opsetid(domain, 1) for domain in domains)]
     path = folder / name
     onnx.save(helper.make_model(graph, opset_imports=opsets, ir_version=8), path)
@@ -129,9 +135,12 @@ def _onnx(folder, name, node, initializers=(), domains=()):
 def test_an_onnx_file_cannot_bring_operators_or_read_files_outside_its_folder(tmp_path):
     folder = tmp_path / "models"
     folder.mkdir()
-    custom = _onnx(folder, "custom.onnx", helper.make_node("WriteFile", ["x"], ["y"], domain="evil.ops"),
-                   domains=["evil.ops"])
-    with pytest.raises(ModelError, match=r"custom.onnx: could not load: .*evil.ops:WriteFile\(-1\) is not a registered"):
+    custom = _onnx(
+        folder, "custom.onnx", helper.make_node("WriteFile", ["x"], ["y"], domain="evil.ops"), domains=["evil.ops"]
+    )
+    with pytest.raises(
+        ModelError, match=r"custom.onnx: could not load: .*evil.ops:WriteFile\(-1\) is not a registered"
+    ):
         load_predictor(custom)
     (tmp_path / "secret.bin").write_bytes(np.arange(4, dtype=np.float32).tobytes())
     weights = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], data_location=TensorProto.EXTERNAL)

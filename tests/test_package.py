@@ -17,8 +17,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     folder = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
-                    str(folder), ROOT], check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder), ROOT],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     [name] = os.listdir(folder)
     return folder / name
 
@@ -39,8 +43,12 @@ def test_the_wheel_holds_the_split_files_and_declares_the_floor_and_the_extras(w
 
 def test_installed_apart_from_the_checkout_it_imports_from_any_folder_and_builds_a_model(wheel, tmp_path):
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     program = (
         "import sys, pel_keras\n"
         f"assert pel_keras.__file__.startswith({str(target)!r}), pel_keras.__file__\n"
@@ -52,7 +60,13 @@ def test_installed_apart_from_the_checkout_it_imports_from_any_folder_and_builds
     )
     away = tmp_path / "elsewhere"
     away.mkdir()
-    done = subprocess.run([sys.executable, "-c", program], cwd=away, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PYTHONPATH": str(target)})
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=away,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(target)},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split()[-3:] == ["2000", "(None,", "1)"], done.stdout

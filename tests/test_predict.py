@@ -6,13 +6,13 @@ import subprocess
 import sys
 
 import cv2
+import data_media
 import keras
 import numpy as np
-import pytest
-
-import data_media
 import peak_memory
+import pytest
 import trained_run
+
 from pel_keras.data.faces import crop_face, detect_faces, make_detector, square_box
 from pel_keras.data.video import sample_frames
 from pel_keras.evaluation.predictors import ModelError
@@ -27,8 +27,8 @@ def two_faces():
     """A BGR picture with a large and a small face, the large one on the right."""
     canvas = np.full((300, 480, 3), 128, np.uint8)
     astronaut, hopper = data_media.faces()
-    canvas[20:20 + 92, 20:20 + 84] = cv2.resize(astronaut, (84, 92))
-    canvas[20:20 + 250, 200:200 + 230] = cv2.resize(hopper, (230, 250))
+    canvas[20 : 20 + 92, 20 : 20 + 84] = cv2.resize(astronaut, (84, 92))
+    canvas[20 : 20 + 250, 200 : 200 + 230] = cv2.resize(hopper, (230, 250))
     return canvas
 
 
@@ -67,14 +67,21 @@ def check_heatmaps(result, video):
         drawn, original = cv2.imread(frame["heatmap"]), decoded[frame["frame"]]
         assert drawn.shape == original.shape and drawn.std() > 10
         left, top, side = square_box(frame["faces"][0]["box"], 1.3)
-        assert np.abs(drawn.astype(int) - original)[max(top, 0):top + side, max(left, 0):left + side].mean() > 20
+        assert np.abs(drawn.astype(int) - original)[max(top, 0) : top + side, max(left, 0) : left + side].mean() > 20
         assert np.array_equal(drawn[:, -10:], original[:, -10:])
 
 
 def test_cli_scores_each_input_reports_failures_and_writes_json_and_heatmaps(run, media, tmp_path):
     inputs = [media / "real.mp4", media / "fake.mp4", media / "photos", media / "broken.mp4"]
-    command = [sys.executable, "predict.py", *map(str, inputs), f"--model={run.directory / 'best.keras'}",
-               "--frames=4", f"--json={tmp_path / 'out.json'}", f"--heatmap={tmp_path / 'heat'}"]
+    command = [
+        sys.executable,
+        "predict.py",
+        *map(str, inputs),
+        f"--model={run.directory / 'best.keras'}",
+        "--frames=4",
+        f"--json={tmp_path / 'out.json'}",
+        f"--heatmap={tmp_path / 'heat'}",
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr[-3000:]
     report = json.loads((tmp_path / "out.json").read_text())
@@ -101,8 +108,9 @@ def test_every_face_is_scored_in_rgb_and_the_largest_gives_the_score(run, scorer
     faces, crops = rgb_crops(two_faces(), trained_run.IMAGE_SIZE)
     [frame] = result.frames
     assert [face.box for face in frame.faces] == [face.box for face in faces]
-    np.testing.assert_allclose([face.probability for face in frame.faces],
-                               run.model(crops, training=False).numpy()[:, 0], atol=1e-5)
+    np.testing.assert_allclose(
+        [face.probability for face in frame.faces], run.model(crops, training=False).numpy()[:, 0], atol=1e-5
+    )
     assert result.score == frame.faces[0].probability != frame.faces[1].probability
     assert result.verdict == ("fake" if result.score > 0.2 else "real")
 
@@ -119,21 +127,34 @@ def test_a_tflite_model_scores_through_the_same_path(media, tmp_path):
     brightness = keras.layers.GlobalAveragePooling2D()(keras.layers.Rescaling(1 / 255.0)(inputs))
     model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(brightness))
     model.export(str(tmp_path / "tiny.tflite"), format="litert", verbose=False)
-    [result] = predict([str(media / "photos" / "two_faces.png")], Scorer(str(tmp_path / "tiny.tflite")),
-                       PredictConfig())
+    [result] = predict(
+        [str(media / "photos" / "two_faces.png")], Scorer(str(tmp_path / "tiny.tflite")), PredictConfig()
+    )
     _, crops = rgb_crops(two_faces(), 32)
-    np.testing.assert_allclose([face.probability for face in result.frames[0].faces],
-                               model.predict_on_batch(crops)[:, 0], atol=1e-5)
+    np.testing.assert_allclose(
+        [face.probability for face in result.frames[0].faces], model.predict_on_batch(crops)[:, 0], atol=1e-5
+    )
 
 
 def test_predict_input_reports_each_stage_and_hands_over_frames_and_maps(run, media, tmp_path):
     scorer = Scorer(str(run.directory / "best.keras"), heatmaps=True, batch_size=3)
     [item] = expand_inputs([str(media / "fake.mp4")])
     stages, handed = [], []
-    result = predict_input(item, scorer, make_detector("yunet"), PredictConfig(frames=5),
-                           lambda *step: stages.append(step), lambda *frames: handed.append(frames))
-    assert stages == [(READING, 0, 1), (READING, 1, 1), *[(DETECTING, i, 5) for i in range(1, 6)],
-                      (SCORING, 3, 5), (SCORING, 5, 5)]
+    result = predict_input(
+        item,
+        scorer,
+        make_detector("yunet"),
+        PredictConfig(frames=5),
+        lambda *step: stages.append(step),
+        lambda *frames: handed.append(frames),
+    )
+    assert stages == [
+        (READING, 0, 1),
+        (READING, 1, 1),
+        *[(DETECTING, i, 5) for i in range(1, 6)],
+        (SCORING, 3, 5),
+        (SCORING, 5, 5),
+    ]
     [(detections, maps)] = handed
     decoded = sample_frames(str(media / "fake.mp4"), 5)
     assert [index for index, _, _ in detections] == [frame.frame for frame in result.frames] == [i for i, _ in decoded]
@@ -141,8 +162,13 @@ def test_predict_input_reports_each_stage_and_hands_over_frames_and_maps(run, me
         assert np.array_equal(rgb, bgr[..., ::-1])
         assert [face.box for face in faces] == [face.box for face in frame.faces]
         assert frame_maps.shape == (len(faces), 2, 2) and 0 <= frame_maps.min() <= frame_maps.max() <= 1
-    without = predict_input(item, Scorer(str(run.directory / "best.keras"), batch_size=3), make_detector("yunet"),
-                            PredictConfig(frames=5), on_frames=lambda *frames: handed.append(frames))
+    without = predict_input(
+        item,
+        Scorer(str(run.directory / "best.keras"), batch_size=3),
+        make_detector("yunet"),
+        PredictConfig(frames=5),
+        on_frames=lambda *frames: handed.append(frames),
+    )
     assert handed[-1][1] == [None] * 5 and without.to_dict() == result.to_dict()
 
 
@@ -152,11 +178,13 @@ def test_cli_refuses_a_decompression_bomb_from_its_header_and_scores_a_gif_in_a_
     folder.mkdir()
     assert cv2.imwritemulti(str(folder / "clip.gif"), trained_run.frames(False, 4))
     (folder / "notes.txt").write_text("not media")
-    done, peak = peak_memory.run_script("predict.py", [bomb, folder, f"--model={run.directory / 'best.keras'}",
-                                                       "--frames=2"], cwd=ROOT)
+    done, peak = peak_memory.run_script(
+        "predict.py", [bomb, folder, f"--model={run.directory / 'best.keras'}", "--frames=2"], cwd=ROOT
+    )
     assert done.returncode == 1, done.stderr[-3000:]
-    assert (f"{bomb}: no score (error): {bomb}: 20000x20000 pixels (400 megapixels) is above the limit of 50 "
-            "megapixels") in done.stdout and "raise --max_megapixels" in done.stdout
+    assert (
+        f"{bomb}: no score (error): {bomb}: 20000x20000 pixels (400 megapixels) is above the limit of 50 megapixels"
+    ) in done.stdout and "raise --max_megapixels" in done.stdout
     assert f"{folder / 'clip.gif'}: REAL score" in done.stdout  # a GIF in a folder is a video, scored
     assert f"{folder / 'notes.txt'}: skipped: not a media file (extension .txt)" in done.stderr
     assert peak < 2000, peak  # 4207 MB before the header check (780 MB to load the model and score a photo)

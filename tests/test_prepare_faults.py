@@ -8,11 +8,11 @@ import subprocess
 import sys
 import time
 
+import data_layouts
+import data_media
 import pytest
 from full_disk import fill, tiny_filesystem
 
-import data_layouts
-import data_media
 from pel_keras.data import output_folder
 from pel_keras.data.manifest import png_is_complete, read_manifest
 from pel_keras.data.prepare import PrepareConfig, prepare
@@ -29,8 +29,16 @@ def clips(tmp_path_factory):
 
 
 def script(raw, out, *extra, dataset="ffpp", frames=6):
-    return [sys.executable, "prepare.py", f"--dataset={dataset}", f"--input={raw}", f"--output={out}",
-            f"--frames={frames}", "--size=64", *extra]
+    return [
+        sys.executable,
+        "prepare.py",
+        f"--dataset={dataset}",
+        f"--input={raw}",
+        f"--output={out}",
+        f"--frames={frames}",
+        "--size=64",
+        *extra,
+    ]
 
 
 def count_records(out):
@@ -119,8 +127,18 @@ def test_a_second_writer_is_refused_naming_the_first(tmp_path, clips):
 
 def test_shards_of_one_split_write_together_other_splits_are_refused(tmp_path, clips):
     raw = data_layouts.make_dfdc(tmp_path / "raw", clips)
-    cfg = lambda shard: PrepareConfig(dataset="dfdc", input=str(raw), output=str(tmp_path / "out"),  # noqa: E731
-                                      frames=1, size=32, workers=1, shard=shard)
+
+    def cfg(shard):
+        return PrepareConfig(
+            dataset="dfdc",
+            input=str(raw),
+            output=str(tmp_path / "out"),  # noqa: E731
+            frames=1,
+            size=32,
+            workers=1,
+            shard=shard,
+        )
+
     out = str(tmp_path / "out" / "dfdc")
     with output_folder.writer_lock(out, (1, 2)):
         part = prepare(cfg((2, 2)))
@@ -139,8 +157,13 @@ def test_the_shared_files_are_rewritten_one_shard_at_a_time(tmp_path, clips):
     raw = data_layouts.make_dfd(tmp_path / "raw", clips)
     out = tmp_path / "out" / "dfd_c23"
     with output_folder.shared_files(str(out)):
-        process = subprocess.Popen(script(raw, tmp_path / "out", "--shard=1/2", dataset="dfd"), cwd=REPO,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            script(raw, tmp_path / "out", "--shard=1/2", dataset="dfd"),
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(3)
         assert process.poll() is None and not (out / "prepare.json").exists()  # waits for its turn
     stdout, stderr = process.communicate(timeout=120)
@@ -181,18 +204,23 @@ def test_a_temporary_name_cannot_be_another_inputs_crop_folder(tmp_path, clips):
 
 def test_a_full_disk_ends_in_one_line_leaves_no_temporary_and_keeps_finished_videos(tmp_path, clips):
     raw = data_layouts.make_ffpp(tmp_path / "raw", clips, methods=("Deepfakes",))
-    reference = subprocess.run(script(raw, tmp_path / "ref", "--methods=Deepfakes", "--workers=2"), cwd=REPO,
-                               capture_output=True, text=True)
+    reference = subprocess.run(
+        script(raw, tmp_path / "ref", "--methods=Deepfakes", "--workers=2"), cwd=REPO, capture_output=True, text=True
+    )
     assert reference.returncode == 0, reference.stderr
     with tiny_filesystem(kilobytes=160) as folder:
         out = os.path.join(folder, "ffpp_c23")
-        full = subprocess.run(script(raw, folder, "--methods=Deepfakes", "--workers=2"), cwd=REPO,
-                              capture_output=True, text=True)
+        full = subprocess.run(
+            script(raw, folder, "--methods=Deepfakes", "--workers=2"), cwd=REPO, capture_output=True, text=True
+        )
         assert full.returncode == 1, full.stderr
         [line] = full.stderr.strip().splitlines()
         # The folder named is the output's, or the one inside it where the write failed (records/youtube).
-        assert re.fullmatch(f"prepare.py: no space left on the device holding {re.escape(out)}(/[^ ]+)?: free some "
-                            r"space and run the same command again \(finished work is kept\)", line), line
+        assert re.fullmatch(
+            f"prepare.py: no space left on the device holding {re.escape(out)}(/[^ ]+)?: free some "
+            r"space and run the same command again \(finished work is kept\)",
+            line,
+        ), line
         out = pathlib.Path(out)
         assert leftovers(out) == []
         assert [p for p in out.rglob("*") if p.is_file() and p.stat().st_size == 0] == []
@@ -201,8 +229,9 @@ def test_a_full_disk_ends_in_one_line_leaves_no_temporary_and_keeps_finished_vid
         filler = fill(folder)
         os.remove(filler)
         subprocess.run(["mount", "-o", "remount,size=4m", folder], check=True)
-        resumed = subprocess.run(script(raw, folder, "--methods=Deepfakes", "--workers=2"), cwd=REPO,
-                                 capture_output=True, text=True)
+        resumed = subprocess.run(
+            script(raw, folder, "--methods=Deepfakes", "--workers=2"), cwd=REPO, capture_output=True, text=True
+        )
         assert resumed.returncode == 0, resumed.stderr
         assert f"{len(kept)} already done" in resumed.stdout
         assert (out / "manifest.csv").read_text() == (tmp_path / "ref/ffpp_c23/manifest.csv").read_text()

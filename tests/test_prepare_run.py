@@ -1,8 +1,8 @@
 """End-to-end preparation on small raw datasets in the official layouts, written as real videos."""
 
 import collections
-import ctypes
 import csv
+import ctypes
 import functools
 import os
 import signal
@@ -11,10 +11,10 @@ import sys
 import time
 
 import cv2
-import pytest
-
 import data_layouts
 import data_media
+import pytest
+
 from pel_keras.data.manifest import COLUMNS, read_manifest
 from pel_keras.data.prepare import PrepareConfig, prepare
 
@@ -27,7 +27,9 @@ def clips(tmp_path_factory):
 
 
 def config(dataset, raw, out, **kwargs):
-    return PrepareConfig(dataset=dataset, input=str(raw), output=str(out), **{"frames": 3, "size": 64, "workers": 1, **kwargs})
+    return PrepareConfig(
+        dataset=dataset, input=str(raw), output=str(out), **{"frames": 3, "size": 64, "workers": 1, **kwargs}
+    )
 
 
 def read_csv(path):
@@ -112,8 +114,19 @@ def test_bad_files_are_logged_skipped_and_counted_by_the_script(tmp_path, clips)
     (raw / "fake" / "corrupt.mp4").write_bytes(open(clips.face, "rb").read()[:200])
     (raw / "real" / "notes.avi").write_text("this is not a video\n")
     result = subprocess.run(
-        [sys.executable, "prepare.py", "--dataset=folder", f"--input={raw}", f"--output={tmp_path / 'out'}",
-         "--frames=3", "--size=64", "--workers=2"], cwd=REPO, capture_output=True, text=True,
+        [
+            sys.executable,
+            "prepare.py",
+            "--dataset=folder",
+            f"--input={raw}",
+            f"--output={tmp_path / 'out'}",
+            "--frames=3",
+            "--size=64",
+            "--workers=2",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert "3 failed" in result.stdout and "failures.csv" in result.stderr
@@ -122,7 +135,10 @@ def test_bad_files_are_logged_skipped_and_counted_by_the_script(tmp_path, clips)
     assert "empty file" in failures["fake/empty.mp4"]["reason"] and failures["fake/empty.mp4"]["kind"] == "error"
     assert str(raw / "real" / "notes.avi") in failures["real/notes.avi"]["reason"]
     rows = read_manifest(tmp_path / "out" / "mine" / "manifest.csv")
-    assert sorted({(r["video"], r["label"], r["split"]) for r in rows}) == [("fake/good.mp4", 1, "test"), ("real/good.mp4", 0, "test")]
+    assert sorted({(r["video"], r["label"], r["split"]) for r in rows}) == [
+        ("fake/good.mp4", 1, "test"),
+        ("real/good.mp4", 0, "test"),
+    ]
     assert len(rows) == 6
 
 
@@ -134,14 +150,29 @@ def test_a_bomb_is_refused_a_gif_prepared_and_the_limit_is_the_flags(tmp_path):
     data_media.write_png_bomb(str(raw / "fake" / "bomb.png"))
     (raw / "fake" / "notes.txt").write_text("not media")
     result = subprocess.run(
-        [sys.executable, "prepare.py", "--dataset=folder", f"--input={raw}", f"--output={tmp_path / 'out'}",
-         "--frames=3", "--size=64", "--workers=1", "--max_megapixels=0.025"], cwd=REPO, capture_output=True, text=True,
+        [
+            sys.executable,
+            "prepare.py",
+            "--dataset=folder",
+            f"--input={raw}",
+            f"--output={tmp_path / 'out'}",
+            "--frames=3",
+            "--size=64",
+            "--workers=1",
+            "--max_megapixels=0.025",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1, result.stderr[-3000:]
     assert "notes.txt: skipped: not a media file (extension .txt)" in result.stderr
     failures = {r["video"]: r["reason"] for r in read_csv(tmp_path / "out" / "mine" / "failures.csv")}
     assert set(failures) == {"fake/bomb.png", "real/clip.mp4"}
-    assert "bomb.png: 20000x20000 pixels (400 megapixels) is above the limit of 0.025 megapixels" in failures["fake/bomb.png"]
+    assert (
+        "bomb.png: 20000x20000 pixels (400 megapixels) is above the limit of 0.025 megapixels"
+        in failures["fake/bomb.png"]
+    )
     assert "clip.mp4: 192x144 pixels" in failures["real/clip.mp4"] and "--max_megapixels" in failures["real/clip.mp4"]
     rows = read_manifest(tmp_path / "out" / "mine" / "manifest.csv")
     assert {(r["video"], r["frame"]) for r in rows} == {("fake/clip.gif", i) for i in range(3)}
@@ -207,8 +238,12 @@ def test_resuming_with_other_crop_settings_is_refused(tmp_path, clips):
 
 
 def test_script_reports_a_missing_list_file_with_status_2(tmp_path):
-    result = subprocess.run([sys.executable, "prepare.py", "--dataset=celebdf", f"--input={tmp_path}", f"--output={tmp_path / 'out'}"],
-                            cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "prepare.py", "--dataset=celebdf", f"--input={tmp_path}", f"--output={tmp_path / 'out'}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert f"expected {tmp_path / 'List_of_testing_videos.txt'}" in result.stderr and "Traceback" not in result.stderr
 
@@ -217,8 +252,12 @@ def test_script_reports_a_corrupt_metadata_file_with_status_2(tmp_path, clips):
     raw = data_layouts.make_dfdc(tmp_path / "raw", clips)
     meta = raw / "dfdc_train_part_1" / "metadata.json"
     meta.write_text(meta.read_text()[:40])
-    result = subprocess.run([sys.executable, "prepare.py", "--dataset=dfdc", f"--input={raw}",
-                             f"--output={tmp_path / 'out'}"], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "prepare.py", "--dataset=dfdc", f"--input={raw}", f"--output={tmp_path / 'out'}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"prepare.py: DFDC part metadata {meta} is not valid JSON: ")
 
@@ -240,16 +279,33 @@ def test_unreadable_and_missing_videos_reach_failures_csv_with_the_readers_reaso
     (raw / "fake").mkdir()
     (raw / "fake" / "loop.mp4").symlink_to(raw / "fake" / "loop.mp4")
     (raw / "fake" / "gone.mp4").symlink_to(raw / "fake" / "moved-away.mp4")
-    run = functools.partial(subprocess.run, cwd=REPO, capture_output=True, text=True,
-                            preexec_fn=without_permission_override)
-    result = run([sys.executable, "prepare.py", "--dataset=folder", f"--input={raw}", f"--output={tmp_path / 'out'}",
-                  "--frames=3", "--size=64", "--workers=2"])
+    run = functools.partial(
+        subprocess.run, cwd=REPO, capture_output=True, text=True, preexec_fn=without_permission_override
+    )
+    result = run(
+        [
+            sys.executable,
+            "prepare.py",
+            "--dataset=folder",
+            f"--input={raw}",
+            f"--output={tmp_path / 'out'}",
+            "--frames=3",
+            "--size=64",
+            "--workers=2",
+        ]
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     failures = {r["video"]: r for r in read_csv(tmp_path / "out" / "mine" / "failures.csv")}
     assert set(failures) == {"real/locked.mp4", "fake/loop.mp4", "fake/gone.mp4"}
     for video, failure in failures.items():
-        reader = run([sys.executable, "-c", "import sys; from pel_keras.data.video import sample_frames\n"
-                      "try:\n    sample_frames(sys.argv[1], 3)\nexcept Exception as error:\n    print(error)",
-                      str(raw / video)])
+        reader = run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from pel_keras.data.video import sample_frames\n"
+                "try:\n    sample_frames(sys.argv[1], 3)\nexcept Exception as error:\n    print(error)",
+                str(raw / video),
+            ]
+        )
         assert failure["kind"] == "error" and failure["reason"] == reader.stdout.strip()
         assert str(raw / video) in failure["reason"]

@@ -34,8 +34,14 @@ def ended(pid):
 def test_workers_end_when_their_parent_is_killed(tmp_path, initializer):
     script = tmp_path / "parent.py"
     script.write_text(PARENT)
-    parent = subprocess.Popen([sys.executable, str(script), initializer], cwd=REPO, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True, env={**os.environ, "PYTHONPATH": REPO})
+    parent = subprocess.Popen(
+        [sys.executable, str(script), initializer],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": REPO},
+    )
     workers = [int(pid) for pid in parent.stdout.readline().split()]
     time.sleep(1)  # the workers are in their initializer or sleeping
     assert len(workers) == 2 and not any(ended(pid) for pid in workers)

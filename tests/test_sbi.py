@@ -5,10 +5,10 @@ import dataclasses
 import math
 
 import cv2
+import data_media
 import numpy as np
 import pytest
 
-import data_media
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.sbi import SBIConfig, blend_mask, compress_alike, face_region, pseudo_fake_pair, self_blend
 
@@ -33,7 +33,7 @@ def faces():
 def box_mask(box, grow=0):
     x0, y0, x1, y1 = np.round(box).astype(int)
     mask = np.zeros((SIZE, SIZE), bool)
-    mask[max(0, y0 - grow):y1 + grow + 1, max(0, x0 - grow):x1 + grow + 1] = True
+    mask[max(0, y0 - grow) : y1 + grow + 1, max(0, x0 - grow) : x1 + grow + 1] = True
     return mask
 
 

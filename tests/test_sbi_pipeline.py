@@ -6,10 +6,10 @@ import dataclasses
 import math
 
 import cv2
+import data_layouts
 import numpy as np
 import pytest
 
-import data_layouts
 from pel_keras.data.manifest import parse_points
 from pel_keras.data.pipeline import AugmentConfig, SBIConfig, build_dataset, read_split
 from pel_keras.data.prepare import PrepareConfig, prepare
@@ -24,8 +24,17 @@ def manifest(tmp_path_factory):
     """FF++ layout with one method: 4 real and 4 fake training crops of 64 pixels, with landmarks."""
     tmp = tmp_path_factory.mktemp("ffpp")
     raw = data_layouts.make_ffpp(tmp / "raw", data_layouts.Clips(tmp / "clips", num_frames=4), methods=("Deepfakes",))
-    prepare(PrepareConfig(dataset="ffpp", input=str(raw), output=str(tmp / "out"), frames=2, size=STORED,
-                          methods=("Deepfakes",), workers=1))
+    prepare(
+        PrepareConfig(
+            dataset="ffpp",
+            input=str(raw),
+            output=str(tmp / "out"),
+            frames=2,
+            size=STORED,
+            methods=("Deepfakes",),
+            workers=1,
+        )
+    )
     return str(tmp / "out" / "ffpp_c23" / "manifest.csv")
 
 
@@ -33,10 +42,13 @@ def batches(manifest, count=1, size=STORED, batch=8, **kwargs):
     """``count`` training batches as numpy ``(images, labels, paths, videos)``."""
     kwargs = {"augment_config": AugmentConfig.off(), "sbi": NO_JPEG, **kwargs}
     dataset = build_dataset(manifest, "train", size, batch, training=True, with_ids=True, **kwargs)
+
     def strings(tensor):
         return [value.decode() for value in tensor.numpy()]
 
-    return [(x.numpy(), y.numpy()[:, 0], strings(ids["path"]), strings(ids["video"])) for x, y, ids in dataset.take(count)]
+    return [
+        (x.numpy(), y.numpy()[:, 0], strings(ids["path"]), strings(ids["video"])) for x, y, ids in dataset.take(count)
+    ]
 
 
 def png_rgb(path, size=STORED):
@@ -51,8 +63,9 @@ def test_each_real_frame_is_followed_by_its_pseudo_fake_blended_inside_the_face(
     assert images.shape == (8, size, size, 3) and labels.tolist() == [0, 1] * 4
     config, scale = NO_JPEG, size / STORED
     reach = math.ceil(config.warp * size) + 1 + math.ceil(config.mask_blur[1] * size / 2)
-    for real, fake, path, fake_path, video, fake_video in zip(images[::2], images[1::2], paths[::2], paths[1::2],
-                                                              videos[::2], videos[1::2]):
+    for real, fake, path, fake_path, video, fake_video in zip(
+        images[::2], images[1::2], paths[::2], paths[1::2], videos[::2], videos[1::2]
+    ):
         assert rows[path]["label"] == 0 and fake_path == path + "#sbi" and fake_video == video + "#sbi"
         if size == STORED:
             assert np.array_equal(real, png_rgb(path))

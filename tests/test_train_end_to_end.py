@@ -16,21 +16,39 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from training_data import write_dataset
 
 from pel_keras.training import TrainConfig
 from pel_keras.training.validation import metrics
-from training_data import write_dataset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STEPS, EPOCHS = 6, 3
 
 
 def train_command(data_dir, workdir):
-    return [sys.executable, "train.py", f"--data_dir={data_dir}", "--train_dataset=toy", f"--workdir={workdir}",
-            "--backbone=efficientnet_b0", "--weights=none", "--image_size=32", "--batch_size=8", "--frames=4",
-            f"--epochs={EPOCHS}", f"--steps_per_epoch={STEPS}", "--checkpoint_every=4", "--learning_rate=3e-4",
-            "--augment_flip=0", "--augment_jpeg=0", "--augment_blur=0", "--augment_color=0", "--log_every=2",
-            "--stochastic_depth=0", "--dropout=0"]  # drop-connect and dropout make 18 steps too noisy to judge
+    return [
+        sys.executable,
+        "train.py",
+        f"--data_dir={data_dir}",
+        "--train_dataset=toy",
+        f"--workdir={workdir}",
+        "--backbone=efficientnet_b0",
+        "--weights=none",
+        "--image_size=32",
+        "--batch_size=8",
+        "--frames=4",
+        f"--epochs={EPOCHS}",
+        f"--steps_per_epoch={STEPS}",
+        "--checkpoint_every=4",
+        "--learning_rate=3e-4",
+        "--augment_flip=0",
+        "--augment_jpeg=0",
+        "--augment_blur=0",
+        "--augment_color=0",
+        "--log_every=2",
+        "--stochastic_depth=0",
+        "--dropout=0",
+    ]  # drop-connect and dropout make 18 steps too noisy to judge
 
 
 def kill_after_first_checkpoint(command, workdir, timeout=600):
@@ -72,8 +90,14 @@ def test_killed_run_resumes_learns_and_selects_best_on_val(tmp_path):
 
     config = TrainConfig.from_json(open(workdir / "config.json").read())
     assert (config.streams, config.self_enhancement, config.mutual_enhancement, config.steps_per_epoch) == (
-        "two", True, True, STEPS)
-    assert glob.glob(str(workdir / "logs" / "train" / "events*")) and glob.glob(str(workdir / "logs" / "val" / "events*"))
+        "two",
+        True,
+        True,
+        STEPS,
+    )
+    assert glob.glob(str(workdir / "logs" / "train" / "events*")) and glob.glob(
+        str(workdir / "logs" / "val" / "events*")
+    )
     assert_best_model_scores_val_as_recorded(workdir)
 
 

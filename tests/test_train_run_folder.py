@@ -1,6 +1,6 @@
 """train.py and its run folder: one writer at a time, whatever stopped the one before, and a full disk that
-stops a run with one line and keeps its finished work (PEL's RGB stream on the tiny EfficientNet at 32 px, a few steps, each
-run a process of its own)."""
+stops a run with one line and keeps its finished work (PEL's RGB stream on the tiny EfficientNet at 32 px, a
+few steps, each run a process of its own)."""
 
 import json
 import os
@@ -13,7 +13,6 @@ import keras
 import pytest
 import tensorflow as tf
 from full_disk import fill, tiny_filesystem
-
 from training_data import write_dataset
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -21,10 +20,25 @@ STEPS, EPOCHS = 3, 2
 
 
 def train_command(data_dir, workdir, *flags):
-    return [sys.executable, "train.py", f"--data_dir={data_dir}", "--train_dataset=toy", f"--workdir={workdir}",
-            "--backbone=efficientnet_tiny", "--weights=none", "--image_size=32", "--streams=rgb",
-            "--noself_enhancement", "--nomutual_enhancement", "--batch_size=4", "--frames=2",
-            f"--epochs={EPOCHS}", f"--steps_per_epoch={STEPS}", "--checkpoint_every=2", *flags]
+    return [
+        sys.executable,
+        "train.py",
+        f"--data_dir={data_dir}",
+        "--train_dataset=toy",
+        f"--workdir={workdir}",
+        "--backbone=efficientnet_tiny",
+        "--weights=none",
+        "--image_size=32",
+        "--streams=rgb",
+        "--noself_enhancement",
+        "--nomutual_enhancement",
+        "--batch_size=4",
+        "--frames=2",
+        f"--epochs={EPOCHS}",
+        f"--steps_per_epoch={STEPS}",
+        "--checkpoint_every=2",
+        *flags,
+    ]
 
 
 def wait_for(path, process, timeout=600):
@@ -96,8 +110,12 @@ def test_a_full_disk_stops_the_run_with_one_line_and_keeps_its_finished_work(tmp
         message = stderr.strip().splitlines()[-1]
         assert message.startswith(f"train.py: no space left on the device holding {workdir}"), stderr[-3000:]
         assert "run the same command again" in message and "Traceback" not in stderr
-        leftovers = [os.path.join(parent, name) for parent, folders, names in os.walk(workdir)
-                     for name in names + folders if "tmp" in name or name.endswith("_temp")]
+        leftovers = [
+            os.path.join(parent, name)
+            for parent, folders, names in os.walk(workdir)
+            for name in names + folders
+            if "tmp" in name or name.endswith("_temp")
+        ]
         assert leftovers == []
         latest = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
         assert latest.endswith(f"ckpt-{STEPS}")

@@ -16,10 +16,14 @@ from pel_keras.training import TrainConfig
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TABLE4 = {  # flagfile -> (streams, self_enhancement, mutual_enhancement), the rows of the paper's Table 4
-    "table4_rgb": ("rgb", False, False), "table4_freq": ("freq", False, False),
-    "table4_rgb_self_mutual": ("rgb", True, True), "table4_freq_self_mutual": ("freq", True, True),
-    "table4_two": ("two", False, False), "table4_two_self": ("two", True, False),
-    "table4_two_mutual": ("two", False, True), "table4_full": ("two", True, True),
+    "table4_rgb": ("rgb", False, False),
+    "table4_freq": ("freq", False, False),
+    "table4_rgb_self_mutual": ("rgb", True, True),
+    "table4_freq_self_mutual": ("freq", True, True),
+    "table4_two": ("two", False, False),
+    "table4_two_self": ("two", True, False),
+    "table4_two_mutual": ("two", False, True),
+    "table4_full": ("two", True, True),
 }
 TABLE5 = ("median3", "mean3", "nonlocal_means", "median5", "median7", "multi_median_3_5", "multi_median_3_5_7")
 
@@ -39,31 +43,37 @@ def parse(argv):
     return script.config_from_flags(flag_values)
 
 
-@pytest.mark.parametrize("field, value, expected", [
-    ("batch_size", 0, "--batch_size: must be positive"),
-    ("learning_rate", float("nan"), "--learning_rate: must be a finite number"),
-    ("weight_decay", -1e-5, "--weight_decay: must not be negative"),
-    ("epochs", 1.5, "--epochs: must be of type int"),
-    ("backbone", "resnet50", "--backbone: must be one of efficientnet_b0"),
-    ("weights", "imagenet21k", "--weights: must be one of imagenet, none"),
-    ("denoiser", "median9", "--denoiser: must be one of median3"),
-    ("dropout", 1.0, "--dropout: must be in [0, 1)"),
-    ("self_enhancement", 1, "--self_enhancement: must be of type bool"),
-    ("workdir", "", "--workdir: is required"),
-    ("image_size", 16, "--image_size: must be at least 32"),
-    ("augment_flip", 1.5, "--augment_flip: flip is a probability in [0, 1], got 1.5"),
-    ("augment_jpeg_quality_min", 101, "--augment_jpeg_quality_min and --augment_jpeg_quality_max: jpeg_quality"),
-    ("augment_blur_sigma_min", 0.0, "--augment_blur_sigma_min and --augment_blur_sigma_max: blur_sigma is a"),
-    ("augment_brightness", -0.1, "--augment_brightness: brightness is a share of 255 in [0, 1], got -0.1"),
-    ("augment_contrast", 1.0, "--augment_contrast: contrast is in [0, 1)"),
-    ("augment_blur_sigma_max", 120.0, "--augment_blur_sigma_max: blurs with a radius of 3 sigma, which must be "
-                                      "below --image_size=320, got 120.0"),
-    ("seed", 2**32, "--seed: must be below 2**32"),
-    ("sbi_colour", 1.5, "--sbi_colour: rgb_shift is a probability"),
-    ("sbi_scale", 1.0, "--sbi_scale: must be in [0, 1)"),
-    ("demo", True, "--demo: the demo's training split holds real faces only; add --sbi"),
-    ("real_dir", "photos", "--real_dir: adds faces to the demo data; it needs --demo"),
-])
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("batch_size", 0, "--batch_size: must be positive"),
+        ("learning_rate", float("nan"), "--learning_rate: must be a finite number"),
+        ("weight_decay", -1e-5, "--weight_decay: must not be negative"),
+        ("epochs", 1.5, "--epochs: must be of type int"),
+        ("backbone", "resnet50", "--backbone: must be one of efficientnet_b0"),
+        ("weights", "imagenet21k", "--weights: must be one of imagenet, none"),
+        ("denoiser", "median9", "--denoiser: must be one of median3"),
+        ("dropout", 1.0, "--dropout: must be in [0, 1)"),
+        ("self_enhancement", 1, "--self_enhancement: must be of type bool"),
+        ("workdir", "", "--workdir: is required"),
+        ("image_size", 16, "--image_size: must be at least 32"),
+        ("augment_flip", 1.5, "--augment_flip: flip is a probability in [0, 1], got 1.5"),
+        ("augment_jpeg_quality_min", 101, "--augment_jpeg_quality_min and --augment_jpeg_quality_max: jpeg_quality"),
+        ("augment_blur_sigma_min", 0.0, "--augment_blur_sigma_min and --augment_blur_sigma_max: blur_sigma is a"),
+        ("augment_brightness", -0.1, "--augment_brightness: brightness is a share of 255 in [0, 1], got -0.1"),
+        ("augment_contrast", 1.0, "--augment_contrast: contrast is in [0, 1)"),
+        (
+            "augment_blur_sigma_max",
+            120.0,
+            "--augment_blur_sigma_max: blurs with a radius of 3 sigma, which must be below --image_size=320, got 120.0",
+        ),
+        ("seed", 2**32, "--seed: must be below 2**32"),
+        ("sbi_colour", 1.5, "--sbi_colour: rgb_shift is a probability"),
+        ("sbi_scale", 1.0, "--sbi_scale: must be in [0, 1)"),
+        ("demo", True, "--demo: the demo's training split holds real faces only; add --sbi"),
+        ("real_dir", "photos", "--real_dir: adds faces to the demo data; it needs --demo"),
+    ],
+)
 def test_a_wrong_value_is_refused_naming_its_flag(field, value, expected):
     with pytest.raises(ValueError, match=re.escape(expected)):
         TrainConfig(**{"workdir": "runs/x", field: value})
@@ -78,8 +88,14 @@ def test_sbi_flags_make_the_generator_settings():
 
 
 def test_json_and_flagfile_round_trips(tmp_path):
-    config = TrainConfig(workdir=str(tmp_path), dropout=0.25, mixed_precision=True, self_enhancement=False,
-                         learning_rate=3e-5, augment_blur_sigma_max=1.5)
+    config = TrainConfig(
+        workdir=str(tmp_path),
+        dropout=0.25,
+        mixed_precision=True,
+        self_enhancement=False,
+        learning_rate=3e-5,
+        augment_blur_sigma_max=1.5,
+    )
     assert TrainConfig.from_json(config.to_json()) == config
     flagfile = tmp_path / "flags.txt"
     flagfile.write_text(config.to_flags())
@@ -91,8 +107,18 @@ def test_json_and_flagfile_round_trips(tmp_path):
 def test_paper_flagfiles_hold_section_4_1_and_later_flags_override(monkeypatch):
     monkeypatch.chdir(ROOT)
     config = parse(["--flagfile=ffpp.flags"])
-    assert (config.backbone, config.weights, config.image_size, config.batch_size) == ("efficientnet_b4", "imagenet", 320, 32)
-    assert (config.learning_rate, config.weight_decay, config.frames, config.train_dataset) == (2e-4, 1e-5, 50, "ffpp_c40")
+    assert (config.backbone, config.weights, config.image_size, config.batch_size) == (
+        "efficientnet_b4",
+        "imagenet",
+        320,
+        32,
+    )
+    assert (config.learning_rate, config.weight_decay, config.frames, config.train_dataset) == (
+        2e-4,
+        1e-5,
+        50,
+        "ffpp_c40",
+    )
     assert config.augment_config().flip == config.augment_config().jpeg == 0
     assert parse(["--flagfile=ffpp.flags", "--batch_size=64"]).batch_size == 64
     hq, wild = parse(["--flagfile=ffpp_hq.flags"]), parse(["--flagfile=wilddeepfake.flags"])
@@ -102,17 +128,26 @@ def test_paper_flagfiles_hold_section_4_1_and_later_flags_override(monkeypatch):
 
 def test_every_ablation_flagfile_is_its_table_row(monkeypatch):
     monkeypatch.chdir(ROOT)
-    names = sorted(os.path.basename(p)[:-len(".flags")] for p in glob.glob(os.path.join(ROOT, "ablations", "*.flags")))
+    names = sorted(os.path.basename(p)[: -len(".flags")] for p in glob.glob(os.path.join(ROOT, "ablations", "*.flags")))
     assert names == sorted([*TABLE4, *(f"table5_{d}" for d in TABLE5)])
     paper = parse(["--flagfile=ffpp.flags"])
     for name in names:
         config = parse([f"--flagfile=ablations/{name}.flags"])
         row = TABLE4.get(name, ("two", True, True))
         assert (config.streams, config.self_enhancement, config.mutual_enhancement) == row, name
-        assert config.denoiser == (name[len("table5_"):] if name.startswith("table5") else "median3"), name
+        assert config.denoiser == (name[len("table5_") :] if name.startswith("table5") else "median3"), name
         assert config.workdir == f"runs/ablations/{name}"
-        assert dataclasses.replace(config, streams="two", self_enhancement=True, mutual_enhancement=True,
-                                   denoiser="median3", workdir=paper.workdir) == paper, name
+        assert (
+            dataclasses.replace(
+                config,
+                streams="two",
+                self_enhancement=True,
+                mutual_enhancement=True,
+                denoiser="median3",
+                workdir=paper.workdir,
+            )
+            == paper
+        ), name
 
 
 def test_parsing_errors_name_the_flag():
@@ -123,7 +158,9 @@ def test_parsing_errors_name_the_flag():
 
 
 def test_train_py_refuses_bad_values_and_missing_data_before_writing(tmp_path):
-    run = lambda *argv: subprocess.run([sys.executable, "train.py", *argv], cwd=ROOT, capture_output=True, text=True)
+    def run(*argv):
+        return subprocess.run([sys.executable, "train.py", *argv], cwd=ROOT, capture_output=True, text=True)
+
     bad = run("--flagfile=ffpp.flags", f"--workdir={tmp_path / 'run'}", "--batch_size=-1")
     assert bad.returncode != 0 and "--batch_size: must be positive" in bad.stderr
     missing = run("--flagfile=ffpp.flags", f"--workdir={tmp_path / 'run'}", f"--data_dir={tmp_path / 'nowhere'}")

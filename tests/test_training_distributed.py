@@ -19,7 +19,6 @@ import cv2
 import keras
 import numpy as np
 import pytest
-
 from training_data import write_dataset
 from training_replicas import run
 
@@ -43,8 +42,14 @@ def single_device_run(data_dir, tmp_path_factory):
 
 def start(data_dir, workdir, mode, tf_config=None):
     env = {**os.environ, "PYTHONPATH": ROOT, **({"TF_CONFIG": json.dumps(tf_config)} if tf_config else {})}
-    return subprocess.Popen([sys.executable, SCRIPT, data_dir, workdir, mode], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, SCRIPT, data_dir, workdir, mode],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def finish(process):
@@ -85,13 +90,19 @@ def test_mirrored_strategy_on_two_devices_matches_one_device(data_dir, single_de
 @pytest.mark.slow
 def test_two_worker_processes_match_one_device(data_dir, single_device_run, tmp_path):
     workers = [f"localhost:{port}" for port in free_ports(2)]
-    processes = [start(data_dir, str(tmp_path), "cluster", {"cluster": {"worker": workers},
-                                                            "task": {"type": "worker", "index": i}})
-                 for i in range(2)]
+    processes = [
+        start(
+            data_dir, str(tmp_path), "cluster", {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}
+        )
+        for i in range(2)
+    ]
     for process in processes:
         finish(process)
     environment = json.load(open(tmp_path / "environment.json"))
     assert (environment["strategy"], environment["replicas"], environment["workers"]) == (
-        "MultiWorkerMirroredStrategy", 2, 2)
+        "MultiWorkerMirroredStrategy",
+        2,
+        2,
+    )
     assert not [name for name in os.listdir(tmp_path / "checkpoints") if name.startswith(".scratch")]
     assert_same_run(single_device_run, str(tmp_path), data_dir)

@@ -92,8 +92,11 @@ def test_tensorboard_scalars_on_a_full_disk_name_the_folder():
 
 def test_the_temporaries_of_a_killed_run_are_removed_when_the_next_one_starts(tmp_path):
     files.save_model(small_model(0), str(tmp_path / files.BEST))
-    leftovers = [tmp_path / ".last.host-12.pel-tmp.keras", tmp_path / "checkpoints" / "ckpt-5_temp" / "part",
-                 tmp_path / "checkpoints" / "checkpoint.tmp0123abcd"]
+    leftovers = [
+        tmp_path / ".last.host-12.pel-tmp.keras",
+        tmp_path / "checkpoints" / "ckpt-5_temp" / "part",
+        tmp_path / "checkpoints" / "checkpoint.tmp0123abcd",
+    ]
     for path in leftovers:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"half")
@@ -134,13 +137,16 @@ def test_a_damaged_checkpoint_is_named_with_its_reason_not_silently_started_over
         checkpointer(str(tmp_path), small_model(1)).restore()
 
 
-@pytest.mark.parametrize("name, content, reason", [
-    ("config.json", "settings\n", "not the settings of a run"),
-    ("config.json", "[1, 2]\n", "not the settings of a run"),
-    ("metrics.jsonl", '{"epoch": 1}\n{"epoch": 2, "val_lo\n', "line 2: not JSON"),
-    ("best.json", "\xff\xfe\x00", "not JSON"),
-    ("best.json", "3\n", "a JSON int, not an object"),
-])
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("config.json", "settings\n", "not the settings of a run"),
+        ("config.json", "[1, 2]\n", "not the settings of a run"),
+        ("metrics.jsonl", '{"epoch": 1}\n{"epoch": 2, "val_lo\n', "line 2: not JSON"),
+        ("best.json", "\xff\xfe\x00", "not JSON"),
+        ("best.json", "3\n", "a JSON int, not an object"),
+    ],
+)
 def test_a_damaged_run_file_is_named_before_any_work(tmp_path, name, content, reason):
     config = TrainConfig(workdir=str(tmp_path), weights="none", image_size=32)
     files.write_settings(config, {})

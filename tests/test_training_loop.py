@@ -9,16 +9,22 @@ import pytest
 import tensorflow as tf
 from sklearn.metrics import roc_auc_score
 
+from pel_keras.data.manifest import select_frames
 from pel_keras.training import TrainConfig, fit
 from pel_keras.training.checkpoints import Checkpointer
-from pel_keras.data.manifest import select_frames
 from pel_keras.training.model import all_layers, build_training_model
 from pel_keras.training.optimizer import make_optimizer
 from pel_keras.training.validation import metrics
 from pel_keras.training.workdir import check_resumable, write_settings
 
-TINY = dict(backbone="efficientnet_b0", weights="none", image_size=32, streams="rgb", self_enhancement=False,
-            mutual_enhancement=False)
+TINY = dict(
+    backbone="efficientnet_b0",
+    weights="none",
+    image_size=32,
+    streams="rgb",
+    self_enhancement=False,
+    mutual_enhancement=False,
+)
 
 
 def test_frames_are_taken_at_equal_intervals_per_video():
@@ -79,22 +85,29 @@ def test_a_run_resumes_only_with_its_own_settings(tmp_path):
 
 def test_stochastic_depth_and_synchronised_batch_norm_switches():
     config = TrainConfig(workdir="unused", stochastic_depth=0.1, **{**TINY, "streams": "two"})
-    model, default = build_training_model(config, replicas=2), build_training_model(
-        TrainConfig(workdir="unused", **{**TINY, "streams": "two"}), replicas=1)
-    drops = lambda m: sorted((layer.name, layer.rate) for layer in all_layers(m) if layer.name.endswith("_drop"))
+    model, default = (
+        build_training_model(config, replicas=2),
+        build_training_model(TrainConfig(workdir="unused", **{**TINY, "streams": "two"}), replicas=1),
+    )
+
+    def drops(m):
+        return sorted((layer.name, layer.rate) for layer in all_layers(m) if layer.name.endswith("_drop"))
+
     assert len(drops(model)) == 2 * 9  # B0's blocks with a residual, in both streams
     assert max(rate for _, rate in drops(default)) == pytest.approx(0.2 * 14 / 16)  # keras: 0.2 * b / 16
     for (name, rate), (default_name, default_rate) in zip(drops(model), drops(default)):
         assert name == default_name and rate == pytest.approx(default_rate * 0.1 / 0.2)
-    batch_norms = lambda m: [layer for layer in all_layers(m) if isinstance(layer, keras.layers.BatchNormalization)]
+
+    def batch_norms(m):
+        return [layer for layer in all_layers(m) if isinstance(layer, keras.layers.BatchNormalization)]
+
     assert len(batch_norms(model)) > 60 and all(layer.synchronized for layer in batch_norms(model))
     assert not any(layer.synchronized for layer in batch_norms(default))
 
 
 @pytest.mark.slow
 def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
-    config = TrainConfig(workdir=str(tmp_path), batch_size=4, epochs=1, steps_per_epoch=10, checkpoint_every=2,
-                         **TINY)
+    config = TrainConfig(workdir=str(tmp_path), batch_size=4, epochs=1, steps_per_epoch=10, checkpoint_every=2, **TINY)
     images = np.random.default_rng(0).uniform(0, 255, (20, 32, 32, 3)).astype("float32")
     images[12:16] = np.nan  # the 4th batch
     labels = np.arange(20, dtype="float32")[:, None] % 2

@@ -94,8 +94,9 @@ def test_a_float16_overflow_on_one_replica_is_skipped_by_all(tmp_path):
             return [v.numpy().tolist() for v in strategy.experimental_local_results(strategy.run(fn))]
         print(json.dumps([gradients(tf.constant(1)), gradients(tf.constant(-1))]))
     """)
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": ROOT})
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ROOT}
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     overflowed, fine = json.loads(out.stdout.strip().splitlines()[-1])
     assert np.isnan(overflowed).all()  # replica 0 was finite, yet skips with replica 1

@@ -5,12 +5,12 @@ import csv
 import numpy as np
 import pytest
 import tensorflow as tf
+from training_data import write_dataset
 
 from pel_keras.data.manifest import COLUMNS, csv_text, read_manifest
 from pel_keras.files.atomic import atomic_write
 from pel_keras.training import TrainConfig
 from pel_keras.training.data import epoch_images, train_dataset_fn, write_run_manifest
-from training_data import write_dataset
 
 
 @pytest.fixture()
@@ -25,8 +25,17 @@ def real_only_train(tmp_path):
 
 
 def _config(data_dir, tmp_path, **overrides):
-    return TrainConfig(data_dir=data_dir, train_dataset="toy", workdir=str(tmp_path / "run"), backbone="efficientnet_tiny",
-                       weights="none", image_size=48, batch_size=4, frames=4, **overrides)
+    return TrainConfig(
+        data_dir=data_dir,
+        train_dataset="toy",
+        workdir=str(tmp_path / "run"),
+        backbone="efficientnet_tiny",
+        weights="none",
+        image_size=48,
+        batch_size=4,
+        frames=4,
+        **overrides,
+    )
 
 
 def test_a_real_only_training_split_needs_sbi(real_only_train, tmp_path):
@@ -43,8 +52,16 @@ def test_a_real_only_training_split_needs_sbi(real_only_train, tmp_path):
 
 
 def test_sbi_batches_pair_each_real_frame_with_its_blend(real_only_train, tmp_path):
-    config = _config(real_only_train, tmp_path, sbi=True, sbi_colour=1.0, augment_flip=0.0, augment_jpeg=0.0,
-                     augment_blur=0.0, augment_color=0.0)
+    config = _config(
+        real_only_train,
+        tmp_path,
+        sbi=True,
+        sbi_colour=1.0,
+        augment_flip=0.0,
+        augment_jpeg=0.0,
+        augment_blur=0.0,
+        augment_color=0.0,
+    )
     path = str(tmp_path / "run_manifest.csv")
     write_run_manifest(config, path)
     dataset_fn = train_dataset_fn(config, path, seed=3)

@@ -6,9 +6,8 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 import evaluation_runs
+import pytest
 from test_train_run_folder import ROOT, train_command
 from training_data import write_dataset
 
@@ -51,6 +50,11 @@ def test_evaluate_names_the_crop_before_loading_the_model(tmp_path, how):
     run = evaluation_runs.write_run(tmp_path / "run", tmp_path / "data", tmp_path / "not_a_model.keras")
     crop = str(tmp_path / "data" / "ffpp_c40" / "crops" / "Deepfakes" / "000_003" / "000001.png")
     reason = damage(crop, how)
-    result = subprocess.run([sys.executable, "evaluate.py", f"--workdir={run}", "--noprogress"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "evaluate.py", f"--workdir={run}", "--noprogress"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert_named(result, "evaluate.py", manifest, crop, reason)

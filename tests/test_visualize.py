@@ -5,12 +5,12 @@ import subprocess
 import sys
 
 import cv2
+import data_media
 import numpy as np
 import pytest
-
-import data_media
-import pel_keras
 import trained_run
+
+import pel_keras
 from pel_keras.data.video import MediaError, read_frame
 from pel_keras.visualization.cam import ClassActivationMaps
 from pel_keras.visualization.maps import enhancement_residual
@@ -46,8 +46,14 @@ def media(tmp_path_factory):
 
 
 def test_cli_writes_figures_2_to_4_with_the_mask_beside(run, media):
-    command = [sys.executable, "visualize.py", f"--workdir={run.directory}", f"--frame={FRAME}",
-               f"--images={media / 'real.png'},{media / 'fake.mp4'}", f"--masks=,{media / 'masks'}"]
+    command = [
+        sys.executable,
+        "visualize.py",
+        f"--workdir={run.directory}",
+        f"--frame={FRAME}",
+        f"--images={media / 'real.png'},{media / 'fake.mp4'}",
+        f"--masks=,{media / 'masks'}",
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     names = ["fig2_cam.png", "fig3_self_enhancement.png", "fig4_mutual_enhancement.png"]
@@ -59,8 +65,12 @@ def test_cli_writes_figures_2_to_4_with_the_mask_beside(run, media):
 
 
 def test_faces_and_masks_are_cropped_alike(media):
-    faces = read_faces([str(media / "real.png"), str(media / "fake.mp4")], [None, str(media / "masks")],
-                       trained_run.IMAGE_SIZE, frame=FRAME)
+    faces = read_faces(
+        [str(media / "real.png"), str(media / "fake.mp4")],
+        [None, str(media / "masks")],
+        trained_run.IMAGE_SIZE,
+        frame=FRAME,
+    )
     assert faces.crops.shape == (2, 64, 64, 3) and faces.names == ["real.png", "fake.mp4"]
     mask = faces.masks[1]
     assert faces.masks[0] is None and 0.05 < (mask > 0.5).mean() < 0.5
@@ -83,8 +93,9 @@ def test_cam_adds_up_to_the_logit_and_residuals_are_the_modules_own(run, media):
     arrays = FeatureModel(model, taps)(crops)
     maps = cams(arrays)
     probability = arrays["probability"][:, 0].astype(np.float64)
-    np.testing.assert_allclose(cams.bias + sum(m.mean(axis=(1, 2)) for m in maps.values()),
-                               np.log(probability / (1 - probability)), atol=2e-3)
+    np.testing.assert_allclose(
+        cams.bias + sum(m.mean(axis=(1, 2)) for m in maps.values()), np.log(probability / (1 - probability)), atol=2e-3
+    )
     assert [w.shape for w in cams.weights.values()] == [(1280,), (1280,)]
     assert all(m.std(axis=(1, 2)).min() > 0 for m in maps.values())
     evidence = cams.fake_evidence(maps)
@@ -101,13 +112,13 @@ def test_cam_adds_up_to_the_logit_and_residuals_are_the_modules_own(run, media):
 
 
 def test_an_ablation_gets_the_figures_it_can_show_and_the_missing_layer_named(media, tmp_path):
-    model = pel_keras.build_model("efficientnet_b0", image_size=64, streams="rgb", self_enhancement=False,
-                                  weights=None)
+    model = pel_keras.build_model("efficientnet_b0", image_size=64, streams="rgb", self_enhancement=False, weights=None)
     assert model_streams(model) == ("rgb",) and list(mutual_enhancement_pairs(model)) == ["rgb"]
     assert list(ClassActivationMaps(model).weights) == ["rgb"]
     model.save(tmp_path / "rgb_only.keras")
-    written, skipped = make_figures(str(tmp_path / "rgb_only.keras"), [str(media / "real.png")],
-                                    output_dir=str(tmp_path / "figures"))
+    written, skipped = make_figures(
+        str(tmp_path / "rgb_only.keras"), [str(media / "real.png")], output_dir=str(tmp_path / "figures")
+    )
     assert sorted(written) == [2, 4] and list(skipped) == [3]
     assert "no layer 'rgb_noise_enhancement_1', which Fig. 3 (self-enhancement) needs" in skipped[3]
     for path in written.values():  # one row; face and RGB stream, no mask column
@@ -123,7 +134,13 @@ def test_images_and_masks_above_the_pixel_limit_are_refused_before_decoding(run,
         read_faces([bomb], [], 64)
     with pytest.raises(MediaError, match=r"bomb.png: 20000x20000 pixels"):  # as a mask
         read_faces([str(media / "real.png")], [bomb], 64)
-    command = [sys.executable, "visualize.py", f"--workdir={run.directory}", f"--images={media / 'real.png'}",
-               "--max_megapixels=0.02", f"--output_dir={tmp_path / 'figures'}"]
+    command = [
+        sys.executable,
+        "visualize.py",
+        f"--workdir={run.directory}",
+        f"--images={media / 'real.png'}",
+        "--max_megapixels=0.02",
+        f"--output_dir={tmp_path / 'figures'}",
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and "real.png: 192x144 pixels (0.0276 megapixels) is above the limit" in done.stderr

@@ -14,10 +14,10 @@ import collections
 import functools
 
 import cv2
+import data_media
 import keras
 import numpy as np
 
-import data_media
 import pel_keras
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 

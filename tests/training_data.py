@@ -40,7 +40,18 @@ def write_dataset(data_dir, tag="toy", size=32, frames=4, splits=SPLITS, seed=0)
                     path = f"crops/{video}/{frame:06d}.png"
                     os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
                     cv2.imwrite(os.path.join(root, path), image(rng, size, label)[..., ::-1])
-                    rows.append({"path": path, "label": label, "video": video, "split": split,
-                                 "source": "synthetic", "frame": frame, "score": "", "box": "", "landmarks": ""})
+                    rows.append(
+                        {
+                            "path": path,
+                            "label": label,
+                            "video": video,
+                            "split": split,
+                            "source": "synthetic",
+                            "frame": frame,
+                            "score": "",
+                            "box": "",
+                            "landmarks": "",
+                        }
+                    )
     atomic_write(os.path.join(root, MANIFEST), csv_text(COLUMNS, rows))
     return os.path.join(root, MANIFEST)

@@ -19,9 +19,22 @@ from pel_keras.training import TrainConfig, fit
 from pel_keras.training.data import val_dataset_fn, write_run_manifest
 from pel_keras.training.strategy import select_strategy
 
-CONFIG = dict(train_dataset="toy", backbone="efficientnet_b0", weights="none", image_size=64, streams="rgb",
-              self_enhancement=False, mutual_enhancement=False, dropout=0.0, stochastic_depth=0.0,
-              batch_size=8, epochs=1, steps_per_epoch=4, frames=4, seed=7)
+CONFIG = dict(
+    train_dataset="toy",
+    backbone="efficientnet_b0",
+    weights="none",
+    image_size=64,
+    streams="rgb",
+    self_enhancement=False,
+    mutual_enhancement=False,
+    dropout=0.0,
+    stochastic_depth=0.0,
+    batch_size=8,
+    epochs=1,
+    steps_per_epoch=4,
+    frames=4,
+    seed=7,
+)
 
 
 def strategy_for(mode):

@@ -32,8 +32,16 @@ def csv_rows(results):
     for result in results:
         for frame in result.frames:
             base = {"input": result.input, "frame": frame.frame}
-            rows += [{**base, "face": rank, "probability": face.probability, "detector_score": face.detector_score,
-                      **dict(zip(("x0", "y0", "x1", "y1"), face.box))} for rank, face in enumerate(frame.faces)]
+            rows += [
+                {
+                    **base,
+                    "face": rank,
+                    "probability": face.probability,
+                    "detector_score": face.detector_score,
+                    **dict(zip(("x0", "y0", "x1", "y1"), face.box)),
+                }
+                for rank, face in enumerate(frame.faces)
+            ]
             rows += [] if frame.faces else [base]
     return rows
 

@@ -41,8 +41,16 @@ def draw_boxes(frame, faces):
         size, baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, max(1, round(scale)))
         top = max(y0 - size[1] - baseline - 4, 0)
         cv2.rectangle(image, (x0, top), (x0 + size[0] + 6, top + size[1] + baseline + 4), color, cv2.FILLED)
-        cv2.putText(image, text, (x0 + 3, top + size[1] + 2), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale, (0, 0, 0),
-                    max(1, round(scale)), cv2.LINE_AA)
+        cv2.putText(
+            image,
+            text,
+            (x0 + 3, top + size[1] + 2),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.6 * scale,
+            (0, 0, 0),
+            max(1, round(scale)),
+            cv2.LINE_AA,
+        )
     return image
 
 
@@ -78,8 +86,18 @@ def score_plot(result, threshold):
     frames = [frame.frame for frame in result.frames]
     largest = [frame.faces[0].probability if frame.faces else np.nan for frame in result.frames]
     axes.plot(frames, largest, color=LARGEST_FACE_LINE, linewidth=1.5, zorder=2, label="largest face")
-    axes.scatter(frames, largest, c=largest, cmap=SCORE_COLORMAP, vmin=0, vmax=1, s=36,
-                 edgecolors=LARGEST_FACE_LINE, linewidths=0.8, zorder=3)  # NaN (no face): no dot
+    axes.scatter(
+        frames,
+        largest,
+        c=largest,
+        cmap=SCORE_COLORMAP,
+        vmin=0,
+        vmax=1,
+        s=36,
+        edgecolors=LARGEST_FACE_LINE,
+        linewidths=0.8,
+        zorder=3,
+    )  # NaN (no face): no dot
     others = _other_faces(result)
     if others:
         axes.scatter(*others, color=OTHER_FACES, alpha=0.6, s=18, zorder=1, label="other faces")
@@ -87,8 +105,9 @@ def score_plot(result, threshold):
     if empty:
         axes.scatter(empty, [0.0] * len(empty), marker="x", color=OTHER_FACES, s=24, zorder=1, label="no face")
     axes.axhline(threshold, color=THRESHOLD_LINE, linestyle="--", linewidth=1.2, label=f"threshold {threshold:.2f}")
-    axes.axhline(result.score, color=LARGEST_FACE_LINE, linestyle=":", linewidth=1.2,
-                 label=f"video score {result.score:.2f}")
+    axes.axhline(
+        result.score, color=LARGEST_FACE_LINE, linestyle=":", linewidth=1.2, label=f"video score {result.score:.2f}"
+    )
     axes.set(ylim=(-0.03, 1.03), xlabel="frame" if result.kind != "image" else "image", ylabel="fake probability")
     axes.set_title(f"Fake probability per sampled frame: {result.input}", fontsize=10, loc="left")
     if len(frames) == 1:

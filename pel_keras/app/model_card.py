@@ -44,9 +44,11 @@ def _training(config):
     streams = {"two": "RGB and frequency streams", "rgb": "RGB stream", "freq": "frequency stream"}
     fakes = ", fakes self-blended on the fly (SBI)" if config.get("sbi") else ""
     steps = f" x {config['steps_per_epoch']} steps" if config.get("steps_per_epoch") else ""
-    return (f"{config.get('backbone', '?')}, {streams.get(config.get('streams'), config.get('streams', '?'))}, "
-            f"{config.get('image_size', '?')} px; trained on `{config.get('train_dataset', '?')}`{fakes}, "
-            f"{config.get('epochs', '?')} epochs{steps}, weights from `{config.get('weights', '?')}`")
+    return (
+        f"{config.get('backbone', '?')}, {streams.get(config.get('streams'), config.get('streams', '?'))}, "
+        f"{config.get('image_size', '?')} px; trained on `{config.get('train_dataset', '?')}`{fakes}, "
+        f"{config.get('epochs', '?')} epochs{steps}, weights from `{config.get('weights', '?')}`"
+    )
 
 
 def _auc(record, level):
@@ -62,9 +64,11 @@ def _evaluation_rows(results):
                 if "skipped" in record:
                     rows.append(f"| {mode} | `{name}` | {record['dataset']} | skipped: {record['skipped']} | | | |")
                     continue
-                rows.append(f"| {mode} | `{name}` | {record['dataset']} | {record.get('condition', 'clean')} | "
-                            f"{record.get('frames', '?')} / {record.get('videos', '?')} | {_auc(record, 'frame')} | "
-                            f"{_auc(record, 'video')} |")
+                rows.append(
+                    f"| {mode} | `{name}` | {record['dataset']} | {record.get('condition', 'clean')} | "
+                    f"{record.get('frames', '?')} / {record.get('videos', '?')} | {_auc(record, 'frame')} | "
+                    f"{_auc(record, 'video')} |"
+                )
     return rows
 
 
@@ -92,10 +96,14 @@ def run_markdown(model_path):
     if not results:
         lines.append(f"**Evaluation**: {problem} (run `evaluate.py --workdir={run}`)")
         return "\n\n".join(lines)
-    lines.append(f"**Evaluation** (`{os.path.join(run, 'eval', 'results.json')}`; AUC of the frame scores and of "
-                 "the video scores, a video's score being the mean of its frames'):")
-    lines.append("| mode | model | test set | condition | frames / videos | frame AUC | video AUC |\n"
-                 "|---|---|---|---|---|---|---|\n" + "\n".join(_evaluation_rows(results)))
+    lines.append(
+        f"**Evaluation** (`{os.path.join(run, 'eval', 'results.json')}`; AUC of the frame scores and of "
+        "the video scores, a video's score being the mean of its frames'):"
+    )
+    lines.append(
+        "| mode | model | test set | condition | frames / videos | frame AUC | video AUC |\n"
+        "|---|---|---|---|---|---|---|\n" + "\n".join(_evaluation_rows(results))
+    )
     return "\n\n".join(lines)
 
 
@@ -116,10 +124,12 @@ def model_markdown(model_path, image_size, config, batch_size, heatmaps_note):
         heatmaps_note: None when heatmaps are drawn, else why not.
     """
     heatmaps = "yes (class activation maps, as `predict.py --heatmap`)" if heatmaps_note is None else heatmaps_note
-    lines = [f"**Model** `{model_path}`: {model_format(model_path)}, input {image_size} x {image_size} px, "
-             f"heatmaps: {heatmaps}",
-             f"**Crops**: faces found by `{config.detector}`, cut square at margin {config.margin} (side over the "
-             f"box's longer side) and resized to {image_size} px; {config.frames} frames sampled per video at "
-             f"equal intervals; {batch_size} crops per model call",
-             run_markdown(model_path)]
+    lines = [
+        f"**Model** `{model_path}`: {model_format(model_path)}, input {image_size} x {image_size} px, "
+        f"heatmaps: {heatmaps}",
+        f"**Crops**: faces found by `{config.detector}`, cut square at margin {config.margin} (side over the "
+        f"box's longer side) and resized to {image_size} px; {config.frames} frames sampled per video at "
+        f"equal intervals; {batch_size} crops per model call",
+        run_markdown(model_path),
+    ]
     return "\n\n".join(lines)

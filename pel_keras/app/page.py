@@ -22,9 +22,11 @@ from pel_keras.app.views import CSS, batch_html, verdict_html
 from pel_keras.prediction.results import OK
 
 TITLE = "PEL face-forgery detector"
-INTRO = ("Drop one or more videos or photos. Each is scored as `predict.py` scores it: frames sampled at equal "
-         "intervals, every face found and cut as for training, its fake probability; the verdict compares the "
-         "video's score (the mean of the largest face's probability) with the threshold.")
+INTRO = (
+    "Drop one or more videos or photos. Each is scored as `predict.py` scores it: frames sampled at equal "
+    "intervals, every face found and cut as for training, its fake probability; the verdict compares the "
+    "video's score (the mean of the largest face's probability) with the threshold."
+)
 GALLERY_COLUMNS, GALLERY_ROWS_SHOWN = 8, 3  # more rows scroll
 MODEL_CALLS = "model"  # the concurrency group of every event that runs the model: one at a time
 
@@ -50,7 +52,14 @@ class Page:
         """Scores an upload; returns the new state and every output of the page."""
         _forget(state)
         if not files:
-            return (None, "", None, None, gr.Dropdown(choices=[], value=None, visible=False), *self.show(None, 0, threshold))
+            return (
+                None,
+                "",
+                None,
+                None,
+                gr.Dropdown(choices=[], value=None, visible=False),
+                *self.show(None, 0, threshold),
+            )
         folder = tempfile.mkdtemp(dir=self.workspace)
         uploads = [(path, os.path.basename(path)) for path in files]
         progress(0.0, desc="starting")
@@ -59,8 +68,14 @@ class Page:
         json_path, csv_path = write_downloads(folder, [a.result for a in analyses], self.service.settings, threshold)
         labels = [(f"{i + 1}. {a.result.input}", i) for i, a in enumerate(analyses)]
         choice = gr.Dropdown(choices=labels, value=0, visible=len(analyses) > 1)
-        return (state, batch_html([a.result for a in analyses], threshold), json_path, csv_path, choice,
-                *self.show(state, 0, threshold))
+        return (
+            state,
+            batch_html([a.result for a in analyses], threshold),
+            json_path,
+            csv_path,
+            choice,
+            *self.show(state, 0, threshold),
+        )
 
     def show(self, state, choice, threshold):
         """Verdict, plot, frames and heatmap of input ``choice`` of the batch."""
@@ -125,13 +140,22 @@ def build(service, workspace):
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=300):
                 files = gr.File(file_count="multiple", label="Videos or photos", elem_id="pel-files", height=180)
-                threshold = gr.Slider(0, 1, value=threshold_default, step=0.01, elem_id="pel-threshold",
-                                      label="Threshold (a score above it is called fake)")
+                threshold = gr.Slider(
+                    0,
+                    1,
+                    value=threshold_default,
+                    step=0.01,
+                    elem_id="pel-threshold",
+                    label="Threshold (a score above it is called fake)",
+                )
                 with gr.Row():
                     json_file = gr.DownloadButton("Download JSON", elem_id="pel-json", size="md")
                     csv_file = gr.DownloadButton("Download CSV", elem_id="pel-csv", size="md")
-                gr.Markdown("JSON: what `predict.py --json` writes for these files. CSV: every face of every "
-                            "sampled frame with its box and fake probability.", elem_classes=["pel-note"])
+                gr.Markdown(
+                    "JSON: what `predict.py --json` writes for these files. CSV: every face of every "
+                    "sampled frame with its box and fake probability.",
+                    elem_classes=["pel-note"],
+                )
             with gr.Column(scale=3, min_width=400):
                 batch = gr.HTML(elem_id="pel-batch-panel")
                 choice = gr.Dropdown(label="Input shown below", choices=[], visible=False, elem_id="pel-choice")
@@ -145,19 +169,40 @@ def build(service, workspace):
                 else:
                     heatmap = gr.Image(visible=False)
                     gr.Markdown(f"**Heatmaps** {service.heatmaps_note}.", elem_id="pel-heatmap-note")
-        gallery = gr.Gallery(label="Sampled frames, faces boxed in their score's colour (click one for its heatmap)",
-                             columns=GALLERY_COLUMNS, height=170, elem_id="pel-frames", allow_preview=False)
+        gallery = gr.Gallery(
+            label="Sampled frames, faces boxed in their score's colour (click one for its heatmap)",
+            columns=GALLERY_COLUMNS,
+            height=170,
+            elem_id="pel-frames",
+            allow_preview=False,
+        )
         shown = [verdict, plot, gallery, heatmap]
-        files.upload(page.score_upload, [files, threshold, state], [state, batch, json_file, csv_file, choice, *shown],
-                     concurrency_id=MODEL_CALLS, concurrency_limit=1, show_progress_on=[batch], **private)
-        threshold.change(page.redecide, [state, choice, threshold], [batch, json_file, csv_file, verdict, plot],
-                         concurrency_limit=None, trigger_mode="always_last", show_progress="hidden", **private)
+        files.upload(
+            page.score_upload,
+            [files, threshold, state],
+            [state, batch, json_file, csv_file, choice, *shown],
+            concurrency_id=MODEL_CALLS,
+            concurrency_limit=1,
+            show_progress_on=[batch],
+            **private,
+        )
+        threshold.change(
+            page.redecide,
+            [state, choice, threshold],
+            [batch, json_file, csv_file, verdict, plot],
+            concurrency_limit=None,
+            trigger_mode="always_last",
+            show_progress="hidden",
+            **private,
+        )
         choice.change(page.show, [state, choice, threshold], shown, concurrency_limit=None, **private)
-        gallery.select(page.select_frame, [state, choice], heatmap, concurrency_limit=None, show_progress="hidden",
-                       **private)
+        gallery.select(
+            page.select_frame, [state, choice], heatmap, concurrency_limit=None, show_progress="hidden", **private
+        )
         api_file, api_json = gr.File(visible=False), gr.JSON(visible=False)
-        gr.Button(visible=False).click(page.api_score, api_file, api_json, api_name="score",
-                                       concurrency_id=MODEL_CALLS, concurrency_limit=1)
+        gr.Button(visible=False).click(
+            page.api_score, api_file, api_json, api_name="score", concurrency_id=MODEL_CALLS, concurrency_limit=1
+        )
     return blocks
 
 
@@ -168,8 +213,16 @@ def launch(blocks, host, port, max_upload_mb, workspace):
     """
     logging.getLogger("httpx").setLevel(logging.WARNING)  # Gradio's own start-up requests, one line each
     blocks.queue(default_concurrency_limit=1)
-    app, url, _ = blocks.launch(server_name=host, server_port=port, max_file_size=f"{max_upload_mb}mb",
-                                allowed_paths=[workspace], prevent_thread_lock=True, quiet=True,
-                                footer_links=["api"], css=CSS, show_error=True)
+    app, url, _ = blocks.launch(
+        server_name=host,
+        server_port=port,
+        max_file_size=f"{max_upload_mb}mb",
+        allowed_paths=[workspace],
+        prevent_thread_lock=True,
+        quiet=True,
+        footer_links=["api"],
+        css=CSS,
+        show_error=True,
+    )
     print(f"PEL app running at {url} (stop with Ctrl+C)", flush=True)
     return app, url

@@ -59,8 +59,10 @@ def check_kind(path, name):
     ``predict.py DIR`` agree on what is media. (Frames above the pixel limit are refused by
     :func:`~pel_keras.prediction.predict.predict_input`, from the header, before decoding.)"""
     if not (is_image(path) or is_video(path)):
-        raise MediaError(f"{name}: not a video or an image (the app reads {' '.join(VIDEO_EXTENSIONS)} videos and "
-                         f"{' '.join(IMAGE_EXTENSIONS)} images)")
+        raise MediaError(
+            f"{name}: not a video or an image (the app reads {' '.join(VIDEO_EXTENSIONS)} videos and "
+            f"{' '.join(IMAGE_EXTENSIONS)} images)"
+        )
 
 
 def load_scorer(model, batch_size, image_size, num_threads=None, trusted=False):
@@ -71,9 +73,11 @@ def load_scorer(model, batch_size, image_size, num_threads=None, trusted=False):
         ModelError: the model does not load (see :class:`Scorer`).
     """
     if not os.fspath(model).endswith(".keras"):
-        note = (f"not available for a {model_format(model)} model: the file keeps only the probability, not the "
-                "features inside the network a class activation map is read from; start the app on the run's "
-                ".keras model to see them")
+        note = (
+            f"not available for a {model_format(model)} model: the file keeps only the probability, not the "
+            "features inside the network a class activation map is read from; start the app on the run's "
+            ".keras model to see them"
+        )
     else:
         try:
             return Scorer(model, heatmaps=True, batch_size=batch_size, image_size=image_size, trusted=trusted), None
@@ -81,8 +85,7 @@ def load_scorer(model, batch_size, image_size, num_threads=None, trusted=False):
             raise
         except ValueError as error:  # not a PEL model: no stream features or classifier to split
             note = f"not available for this model: {error}"
-    return Scorer(model, batch_size=batch_size, image_size=image_size, num_threads=num_threads,
-                  trusted=trusted), note
+    return Scorer(model, batch_size=batch_size, image_size=image_size, num_threads=num_threads, trusted=trusted), note
 
 
 def _as_uploaded(result, path, name):
@@ -126,8 +129,13 @@ class ScoringService:
             return InputResult(name, kind, ERROR, str(error), threshold=self.config.threshold)
         except Exception as error:  # one input's failure is reported with it; the app goes on serving
             traceback.print_exc()
-            return InputResult(name, kind, ERROR, f"could not be scored ({type(error).__name__}: {error})",
-                               threshold=self.config.threshold)
+            return InputResult(
+                name,
+                kind,
+                ERROR,
+                f"could not be scored ({type(error).__name__}: {error})",
+                threshold=self.config.threshold,
+            )
         return _as_uploaded(result, path, name)
 
     def document(self, path, name):
@@ -146,6 +154,7 @@ class ScoringService:
         progress = progress or (lambda fraction, message: None)
         analyses = []
         for number, (path, name) in enumerate(uploads):
+
             def report(stage, done, total, number=number, name=name):
                 low, high = STAGE_SPANS[stage]
                 fraction = (number + low + (high - low) * done / max(total, 1)) / len(uploads)

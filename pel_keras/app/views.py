@@ -23,8 +23,12 @@ CSS = """
 .pel-table th {font-weight: 600; color: var(--body-text-color-subdued);}
 """
 
-_BADGES = {"fake": ("FAKE", "pel-fake"), "real": ("REAL", "pel-real"), NO_FACE: ("NO FACE", "pel-none"),
-           ERROR: ("NOT SCORED", "pel-error")}
+_BADGES = {
+    "fake": ("FAKE", "pel-fake"),
+    "real": ("REAL", "pel-real"),
+    NO_FACE: ("NO FACE", "pel-none"),
+    ERROR: ("NOT SCORED", "pel-error"),
+}
 
 
 def _badge(result, small=False):
@@ -34,8 +38,10 @@ def _badge(result, small=False):
 
 def _faces_line(result):
     summary = result.to_dict()
-    return (f"a face in {summary['frames_with_face']} of {summary['frames_sampled']} sampled "
-            f"{'frames' if result.kind != 'image' else 'image'}, {summary['faces']} faces scored")
+    return (
+        f"a face in {summary['frames_with_face']} of {summary['frames_sampled']} sampled "
+        f"{'frames' if result.kind != 'image' else 'image'}, {summary['faces']} faces scored"
+    )
 
 
 def verdict_html(result, threshold):
@@ -43,12 +49,16 @@ def verdict_html(result, threshold):
     result = dataclasses.replace(result, threshold=threshold)
     name = f'<div class="pel-name">{html.escape(result.input)}</div>'
     if result.status != OK:
-        return (f'<div class="pel-verdict" id="pel-verdict" data-verdict="{result.status}">{_badge(result)}<div>{name}'
-                f'<div class="pel-detail">{html.escape(result.reason or "")}</div></div></div>')
-    return (f'<div class="pel-verdict" id="pel-verdict" data-verdict="{result.verdict}">{_badge(result)}<div>{name}'
-            f'<div><span class="pel-score">score {result.score:.3f}</span> <span class="pel-detail">'
-            f'(threshold {threshold:.2f}: fake above it)</span></div><div class="pel-detail">{_faces_line(result)}; the '
-            "score is the mean over frames of the largest face's fake probability</div></div></div>")
+        return (
+            f'<div class="pel-verdict" id="pel-verdict" data-verdict="{result.status}">{_badge(result)}<div>{name}'
+            f'<div class="pel-detail">{html.escape(result.reason or "")}</div></div></div>'
+        )
+    return (
+        f'<div class="pel-verdict" id="pel-verdict" data-verdict="{result.verdict}">{_badge(result)}<div>{name}'
+        f'<div><span class="pel-score">score {result.score:.3f}</span> <span class="pel-detail">'
+        f'(threshold {threshold:.2f}: fake above it)</span></div><div class="pel-detail">{_faces_line(result)}; the '
+        "score is the mean over frames of the largest face's fake probability</div></div></div>"
+    )
 
 
 def batch_html(results, threshold):
@@ -58,7 +68,12 @@ def batch_html(results, threshold):
         result = dataclasses.replace(result, threshold=threshold)
         score = "" if result.score is None else f"{result.score:.3f}"
         note = _faces_line(result) if result.status == OK else result.reason or ""
-        rows.append(f"<tr><td>{html.escape(result.input)}</td><td>{_badge(result, small=True)}</td><td>{score}</td>"
-                    f'<td class="pel-detail">{html.escape(note)}</td></tr>')
-    return ('<table class="pel-table" id="pel-batch"><tr><th>file</th><th>verdict</th><th>score</th><th></th></tr>'
-            + "".join(rows) + "</table>")
+        rows.append(
+            f"<tr><td>{html.escape(result.input)}</td><td>{_badge(result, small=True)}</td><td>{score}</td>"
+            f'<td class="pel-detail">{html.escape(note)}</td></tr>'
+        )
+    return (
+        '<table class="pel-table" id="pel-batch"><tr><th>file</th><th>verdict</th><th>score</th><th></th></tr>'
+        + "".join(rows)
+        + "</table>"
+    )

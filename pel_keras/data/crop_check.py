@@ -104,7 +104,7 @@ def _problems(paths):
 def _parallel(function, paths):
     """``function(chunk)``'s pairs over chunks of ``paths``, run by :data:`THREADS` threads (file reads
     release the interpreter's lock, so the waits overlap)."""
-    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    chunks = [paths[i : i + CHUNK] for i in range(0, len(paths), CHUNK)]
     with concurrent.futures.ThreadPoolExecutor(THREADS) as pool:
         return [pair for pairs in pool.map(lambda chunk: list(function(chunk)), chunks) for pair in pairs]
 
@@ -128,6 +128,9 @@ def _message(problems, total, source):
     lines = [f"  {path}: {problem}" for path, problem in listed]
     if len(problems) > LISTED:
         lines.append(f"  ... and {len(problems) - LISTED} more")
-    return (f"{len(problems)} of {total} crops listed in {source} cannot be read:\n" + "\n".join(lines) +
-            "\nPrepare them again (prepare.py) or remove their rows from the manifest; nothing was trained or "
-            "scored.")
+    return (
+        f"{len(problems)} of {total} crops listed in {source} cannot be read:\n"
+        + "\n".join(lines)
+        + "\nPrepare them again (prepare.py) or remove their rows from the manifest; nothing was trained or "
+        "scored."
+    )

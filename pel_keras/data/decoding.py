@@ -23,8 +23,10 @@ from pel_keras.data.media import MediaError, os_reason
 DEFAULT_MAX_MEGAPIXELS = 50.0
 # The lowest limit the flags accept: 100x100 pixels.
 MAX_MEGAPIXELS_FLOOR = 0.01
-MAX_MEGAPIXELS_HELP = ("Refuse an image or video frame of more megapixels than this, read from the file's header "
-                       "before decoding (a small file can declare a huge image: a decompression bomb).")
+MAX_MEGAPIXELS_HELP = (
+    "Refuse an image or video frame of more megapixels than this, read from the file's header "
+    "before decoding (a small file can declare a huge image: a decompression bomb)."
+)
 
 
 def check_pixels(path, width, height, max_megapixels):
@@ -33,7 +35,8 @@ def check_pixels(path, width, height, max_megapixels):
         raise MediaError(
             f"{path}: {width}x{height} pixels ({width * height / 1e6:.3g} megapixels) is above the limit of "
             f"{max_megapixels:g} megapixels, checked before decoding; raise --max_megapixels if you trust this file "
-            "(decoding takes 3 bytes a pixel)")
+            "(decoding takes 3 bytes a pixel)"
+        )
 
 
 def probe(path):

@@ -22,13 +22,13 @@ import matplotlib.cbook
 import numpy as np
 from skimage import data as skimage_data
 
+from pel_keras.data.datasets.records import stable_fraction
 from pel_keras.data.decoding import read_image
 from pel_keras.data.faces import Face, crop_face, detect_faces, make_detector
-from pel_keras.data.datasets.records import stable_fraction
 from pel_keras.data.manifest import COLUMNS, MANIFEST, csv_text
 from pel_keras.data.media import MediaError, is_image, list_images, list_media
-from pel_keras.files.atomic import atomic_write
 from pel_keras.data.sbi import SBIConfig, pseudo_fake_pair
+from pel_keras.files.atomic import atomic_write
 
 # Share of the user's images kept out of training: the unseen faces of the held-out AUC.
 USER_HELD_OUT = 0.2
@@ -132,8 +132,9 @@ def _frames(crop, landmarks, rng, count):
     frames = [(crop, landmarks)]
     for _ in range(count - 1):
         dx, dy = rng.uniform(-2, 2, 2)
-        moved = cv2.warpAffine(crop, np.float32([[1, 0, dx], [0, 1, dy]]), crop.shape[1::-1],
-                               borderMode=cv2.BORDER_REFLECT)
+        moved = cv2.warpAffine(
+            crop, np.float32([[1, 0, dx], [0, 1, dy]]), crop.shape[1::-1], borderMode=cv2.BORDER_REFLECT
+        )
         moved = np.clip(moved.astype(np.float32) + rng.uniform(-4, 4), 0, 255).astype(np.uint8)
         frames.append((moved, landmarks + (dx, dy)))
     return frames
@@ -141,8 +142,14 @@ def _frames(crop, landmarks, rng, count):
 
 def _row(video, index, label, split, source, landmarks):
     return {
-        "path": f"crops/{video}/{index:06d}.png", "label": label, "video": video, "split": split,
-        "source": source, "frame": index, "score": "", "box": "",
+        "path": f"crops/{video}/{index:06d}.png",
+        "label": label,
+        "video": video,
+        "split": split,
+        "source": source,
+        "frame": index,
+        "score": "",
+        "box": "",
         "landmarks": " ".join(f"{v:.1f}" for v in np.ravel(landmarks)),
     }
 
@@ -187,12 +194,13 @@ def _split_rows(out_dir, found, split, count, config, sbi):
             rows += _write_video(out_dir, f"real/{name}", frames, 0, split, source)
             continue
         pair_seed = rng.integers(2**32)
-        pairs = [pseudo_fake_pair(crop, points, np.random.default_rng(pair_seed), sbi)
-                 for crop, points in frames]
-        rows += _write_video(out_dir, f"real/{name}", [(r, p) for (r, _), (_, p) in zip(pairs, frames)],
-                             0, split, source)
-        rows += _write_video(out_dir, f"fake/{name}", [(f, p) for (_, f), (_, p) in zip(pairs, frames)],
-                             1, split, f"sbi/{source}")
+        pairs = [pseudo_fake_pair(crop, points, np.random.default_rng(pair_seed), sbi) for crop, points in frames]
+        rows += _write_video(
+            out_dir, f"real/{name}", [(r, p) for (r, _), (_, p) in zip(pairs, frames)], 0, split, source
+        )
+        rows += _write_video(
+            out_dir, f"fake/{name}", [(f, p) for (_, f), (_, p) in zip(pairs, frames)], 1, split, f"sbi/{source}"
+        )
     return rows
 
 
@@ -211,8 +219,9 @@ def build_demo_dataset(data_dir, config=DemoConfig(), real_dir=None, tag="demo",
         with open(settings_path) as f:
             if json.load(f) == json.loads(json.dumps(settings)):
                 return os.path.join(out_dir, MANIFEST)
-        raise ValueError(f"{out_dir} holds a demo dataset built with other settings; remove it or choose "
-                         "another --data_dir")
+        raise ValueError(
+            f"{out_dir} holds a demo dataset built with other settings; remove it or choose another --data_dir"
+        )
     found, skipped = _detected(package_faces(real_dir))
     for source in skipped:
         print(f"demo data: no face with landmarks found in {source}; skipped")

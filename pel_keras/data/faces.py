@@ -176,7 +176,7 @@ def crop_face(image, face, size=320, margin=1.3):
     left, top, side = square_box(face.box, margin)
     height, width = image.shape[:2]
     x0, y0, x1, y1 = max(left, 0), max(top, 0), min(left + side, width), min(top + side, height)
-    region = image[y0:max(y0, y1), x0:max(x0, x1)]
+    region = image[y0 : max(y0, y1), x0 : max(x0, x1)]
     if region.size == 0:
         raise ValueError(f"face box {face.box} lies outside the {width}x{height} frame")
     padded = cv2.copyMakeBorder(

@@ -108,7 +108,7 @@ def _tiff(file, head):
     entries = _read(file, count * entry_size, ifd + count_size)
     sides = {}
     for start in range(0, len(entries), entry_size):
-        tag, kind = struct.unpack(order + "HH", entries[start:start + 4])
+        tag, kind = struct.unpack(order + "HH", entries[start : start + 4])
         if tag in (_TIFF_WIDTH, _TIFF_HEIGHT):
             # SHORT (3), LONG (4) or LONG8 (16), stored left-justified in the entry's value field
             value_format = {3: "H", 4: "I", 16: "Q"}.get(kind)

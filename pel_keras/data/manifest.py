@@ -73,7 +73,9 @@ def read_split(manifests, split):
     rows = []
     for path in manifests:
         folder = os.path.dirname(os.path.abspath(path))
-        rows += [dict(row, path=os.path.join(folder, row["path"])) for row in read_manifest(path) if row["split"] == split]
+        rows += [
+            dict(row, path=os.path.join(folder, row["path"])) for row in read_manifest(path) if row["split"] == split
+        ]
     return rows
 
 
@@ -136,8 +138,11 @@ def png_is_complete(path):
         return False
     try:
         size = os.fstat(fd).st_size
-        return (size >= len(PNG_START) + len(PNG_END) and os.pread(fd, len(PNG_START), 0) == PNG_START
-                and os.pread(fd, len(PNG_END), size - len(PNG_END)) == PNG_END)
+        return (
+            size >= len(PNG_START) + len(PNG_END)
+            and os.pread(fd, len(PNG_START), 0) == PNG_START
+            and os.pread(fd, len(PNG_END), size - len(PNG_END)) == PNG_END
+        )
     finally:
         os.close(fd)
 
@@ -164,7 +169,9 @@ def write_outputs(out_dir, records):
             continue
         rows += outcome["rows"]
         if outcome["status"] != "ok":
-            failures.append({"video": record.video, "path": record.path, "kind": outcome["status"], "reason": outcome["reason"]})
+            failures.append(
+                {"video": record.video, "path": record.path, "kind": outcome["status"], "reason": outcome["reason"]}
+            )
     atomic_write(os.path.join(out_dir, MANIFEST), csv_text(COLUMNS, rows))
     atomic_write(os.path.join(out_dir, FAILURES), csv_text(FAILURE_COLUMNS, failures))
     return len(rows)

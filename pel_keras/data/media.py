@@ -101,8 +101,11 @@ def list_media(directory, sequences=False):
 
     for folder, subfolders, names in os.walk(directory, onerror=unreadable):
         subfolders[:] = [d for d in subfolders if not is_hidden(d)]
-        skipped += [(os.path.join(folder, d), "a link to a folder (not followed)")
-                    for d in subfolders if os.path.islink(os.path.join(folder, d))]
+        skipped += [
+            (os.path.join(folder, d), "a link to a folder (not followed)")
+            for d in subfolders
+            if os.path.islink(os.path.join(folder, d))
+        ]
         files = [os.path.join(folder, n) for n in names if not is_hidden(n)]
         images = [f for f in files if is_image(f)]
         media += [f for f in files if is_video(f)]

@@ -45,8 +45,10 @@ def writer_lock(out_dir, shard):
                     with folder_lock(out_dir, name):
                         pass
                 except FolderLockedError as error:
-                    raise FolderLockedError(f"{error} Runs that write one folder at once must be shards of one "
-                                            f"split into N parts; this one is --shard={k}/{n}.") from None
+                    raise FolderLockedError(
+                        f"{error} Runs that write one folder at once must be shards of one "
+                        f"split into N parts; this one is --shard={k}/{n}."
+                    ) from None
         yield
 
 

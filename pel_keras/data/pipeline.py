@@ -57,12 +57,17 @@ class AugmentConfig:
 
     def __post_init__(self):
         low, high = self.jpeg_quality
-        checks = [(name, 0 <= getattr(self, name) <= 1, "a probability in [0, 1]")
-                  for name in ("flip", "jpeg", "blur", "color")]
+        checks = [
+            (name, 0 <= getattr(self, name) <= 1, "a probability in [0, 1]")
+            for name in ("flip", "jpeg", "blur", "color")
+        ]
         checks += [
             ("jpeg_quality", 0 <= low <= high <= 100, "a (lowest, highest) pair with 0 <= lowest <= highest <= 100"),
-            ("blur_sigma", 0 < self.blur_sigma[0] <= self.blur_sigma[1], "a (smallest, largest) pair with "
-             "0 < smallest <= largest"),
+            (
+                "blur_sigma",
+                0 < self.blur_sigma[0] <= self.blur_sigma[1],
+                "a (smallest, largest) pair with 0 < smallest <= largest",
+            ),
             ("brightness", 0 <= self.brightness <= 1, "a share of 255 in [0, 1]"),
             ("contrast", 0 <= self.contrast < 1, "in [0, 1) (so that the factor 1 +- contrast stays positive)"),
         ]
@@ -143,6 +148,7 @@ def _examples(rows):
 
 def _training_examples(rows, seed, balance):
     """Endless shuffled ``(path, label, video)``; with ``balance`` real and fake are drawn 1:1."""
+
     def endless(part, offset):
         return _examples(part).shuffle(len(part), seed=seed + offset, reshuffle_each_iteration=True).repeat()
 
@@ -162,6 +168,7 @@ def _element_seed(seed, index):
 
 def _loaded_examples(examples, image_size, training, config, seed):
     """``(image, label (1,), ids)`` per example: decoded, resized and, when training, augmented."""
+
     def load(index, example):
         path, label, video = example
         image = load_image(path, image_size)
@@ -174,24 +181,44 @@ def _loaded_examples(examples, image_size, training, config, seed):
 
 def _sbi_examples(rows, image_size, config, seed, sbi, sbi_only_real):
     """Training examples from :func:`sbi_units`: each unit's real (label 0), then its fake (label 1)."""
+
     def load_pair(index, unit):
         path, video, landmarks, partner_path, partner_video = unit
         image, scale = load_image_and_scale(path, image_size)
         pseudo = tf.equal(partner_path, "")
         partner = tf.cond(pseudo, lambda: tf.zeros([0, 0, 3], tf.uint8), lambda: load_image(partner_path, image_size))
         real, fake = make_pair(image, landmarks * tf.tile(scale, [5]), partner, _element_seed(seed, index), sbi)
-        images = tf.stack([augment(real, config, _element_seed(seed, 2 * index)),
-                           augment(fake, config, _element_seed(seed, 2 * index + 1))])
-        ids = {"video": tf.stack([video, tf.where(pseudo, video + PSEUDO_FAKE_SUFFIX, partner_video)]),
-               "path": tf.stack([path, tf.where(pseudo, path + PSEUDO_FAKE_SUFFIX, partner_path)])}
+        images = tf.stack(
+            [
+                augment(real, config, _element_seed(seed, 2 * index)),
+                augment(fake, config, _element_seed(seed, 2 * index + 1)),
+            ]
+        )
+        ids = {
+            "video": tf.stack([video, tf.where(pseudo, video + PSEUDO_FAKE_SUFFIX, partner_video)]),
+            "path": tf.stack([path, tf.where(pseudo, path + PSEUDO_FAKE_SUFFIX, partner_path)]),
+        }
         return tf.ensure_shape(images, [2, image_size, image_size, 3]), tf.constant([[0.0], [1.0]]), ids
 
     units = sbi_units(rows, seed, sbi_only_real)
     return units.enumerate().map(load_pair, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
 
 
-def build_dataset(manifests, split, image_size=320, batch_size=32, training=False, augment_config=None,
-                  seed=0, num_shards=1, shard_index=0, with_ids=False, balance=True, sbi=None, sbi_only_real=True):
+def build_dataset(
+    manifests,
+    split,
+    image_size=320,
+    batch_size=32,
+    training=False,
+    augment_config=None,
+    seed=0,
+    num_shards=1,
+    shard_index=0,
+    with_ids=False,
+    balance=True,
+    sbi=None,
+    sbi_only_real=True,
+):
     """A ``tf.data.Dataset`` of face-crop batches from one or more ``manifest.csv`` files.
 
     Args:
@@ -252,10 +279,15 @@ def distributed_dataset_fn(manifests, split, global_batch_size, **kwargs):
 
     ``kwargs`` go to :func:`build_dataset` (not ``batch_size``, ``num_shards``, ``shard_index``).
     """
+
     def dataset_fn(input_context):
         return build_dataset(
-            manifests, split, batch_size=input_context.get_per_replica_batch_size(global_batch_size),
-            num_shards=input_context.num_input_pipelines, shard_index=input_context.input_pipeline_id, **kwargs
+            manifests,
+            split,
+            batch_size=input_context.get_per_replica_batch_size(global_batch_size),
+            num_shards=input_context.num_input_pipelines,
+            shard_index=input_context.input_pipeline_id,
+            **kwargs,
         )
 
     return dataset_fn

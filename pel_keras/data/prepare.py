@@ -113,9 +113,15 @@ def _row(record, relative_path, index, face, landmarks):
     score = "" if math.isnan(face.score) else f"{face.score:.4f}"
     points = "" if landmarks is None else " ".join(f"{v:.1f}" for v in landmarks.ravel())
     return {
-        "path": relative_path, "label": record.label, "video": record.video, "split": record.split,
-        "source": record.source, "frame": index, "score": score,
-        "box": " ".join(f"{v:.1f}" for v in face.box), "landmarks": points,
+        "path": relative_path,
+        "label": record.label,
+        "video": record.video,
+        "split": record.split,
+        "source": record.source,
+        "frame": index,
+        "score": score,
+        "box": " ".join(f"{v:.1f}" for v in face.box),
+        "landmarks": points,
     }
 
 
@@ -191,8 +197,10 @@ def _check_settings(out_dir, config):
     if os.path.isfile(path):
         stored = read_json(path, "preparation settings", dict)
         if stored != settings:
-            raise ValueError(f"{out_dir} was prepared with {stored}; this run asks for {settings}. "
-                             "Use the same settings to resume, or another output folder.")
+            raise ValueError(
+                f"{out_dir} was prepared with {stored}; this run asks for {settings}. "
+                "Use the same settings to resume, or another output folder."
+            )
     else:
         atomic_write(path, json.dumps(settings, indent=2), durable=True)
 

@@ -69,6 +69,7 @@ def make_pair(image, landmarks, partner, seed, config):
     Returns:
         ``(real, fake)``, both compressed alike (:func:`pel_keras.data.sbi.compress_alike`).
     """
+
     def pair(image, landmarks, partner, seed):
         rng = np.random.default_rng(seed.astype(np.uint64))
         if partner.size:

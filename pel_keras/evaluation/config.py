@@ -40,7 +40,8 @@ def read_run_settings(workdir):
         raise ValueError(f"{path} is not valid JSON ({error})") from error
     fields = {field.name: field.type for field in dataclasses.fields(RunSettings)}
     wrong = [
-        f"{name} ({kind.__name__})" for name, kind in fields.items()
+        f"{name} ({kind.__name__})"
+        for name, kind in fields.items()
         if not isinstance(values, dict) or type(values.get(name)) is not kind or values[name] in ("", 0)
     ]
     if wrong:
@@ -99,8 +100,11 @@ class EvalConfig:
             ("threshold", 0 <= self.threshold <= 1, "must lie in [0, 1]"),
             ("frames", _integer(self.frames) and self.frames >= 0, "must be an integer >= 0 (0: all frames)"),
             ("seed", _integer(self.seed) and self.seed >= 0, "must be an integer >= 0"),
-            ("datasets", self.cross or not self.datasets, "chooses the test sets of --cross; intra and "
-             "robustness evaluate the training dataset"),
+            (
+                "datasets",
+                self.cross or not self.datasets,
+                "chooses the test sets of --cross; intra and robustness evaluate the training dataset",
+            ),
         )
         for name, valid, message in checks:
             if not valid:

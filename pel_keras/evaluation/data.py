@@ -7,9 +7,9 @@ import tempfile
 
 from pel_keras.data.crop_check import check_crops
 from pel_keras.data.manifest import MANIFEST, csv_text, read_split, select_frames
-from pel_keras.files.atomic import atomic_write
 from pel_keras.data.pipeline import build_dataset
 from pel_keras.evaluation.outputs import Skipped
+from pel_keras.files.atomic import atomic_write
 
 _COLUMNS = ("path", "label", "video", "split")
 

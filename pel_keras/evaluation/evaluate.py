@@ -55,8 +55,9 @@ def _data_dir(config, run):
     data_dir = config.data_dir or run.data_dir
     if not os.path.isdir(data_dir):
         source = "--data_dir" if config.data_dir else f"data_dir of {os.path.join(config.workdir, CONFIG)}"
-        raise FileNotFoundError(f"{source}: no folder {data_dir!r}; pass --data_dir=DATA_DIR (the folder of "
-                                "prepared datasets)")
+        raise FileNotFoundError(
+            f"{source}: no folder {data_dir!r}; pass --data_dir=DATA_DIR (the folder of prepared datasets)"
+        )
     return data_dir
 
 
@@ -68,8 +69,10 @@ def _cross_tags(config, run, data_dir):
         raise ValueError(f"--datasets: {error}") from error
     for tag in tags:
         if tag not in DATASET_NAMES and not os.path.isdir(os.path.join(data_dir, tag)):
-            raise ValueError(f"--datasets: unknown dataset {tag!r}: not one of {', '.join(DATASET_NAMES)} "
-                             f"and no folder {os.path.join(data_dir, tag)}")
+            raise ValueError(
+                f"--datasets: unknown dataset {tag!r}: not one of {', '.join(DATASET_NAMES)} "
+                f"and no folder {os.path.join(data_dir, tag)}"
+            )
     return tags
 
 
@@ -105,8 +108,16 @@ def _run_mode(plan, mode):
     scored = len(items) - len(skipped)
     if not scored:  # nothing to report: keep whatever results.json already holds for this mode
         return Outcome(mode, "", 0, skipped)
-    table = save_evaluation(config.eval_dir, mode, config.model_path, plan.run.train_dataset, items,
-                            config.threshold, config.model_name, config.files_dir)
+    table = save_evaluation(
+        config.eval_dir,
+        mode,
+        config.model_path,
+        plan.run.train_dataset,
+        items,
+        config.threshold,
+        config.model_name,
+        config.files_dir,
+    )
     return Outcome(mode, table, scored, skipped)
 
 

@@ -77,8 +77,11 @@ def save_evaluation(eval_dir, mode, model, train_dataset, items, threshold=0.5, 
         write_score_csvs(item.scores, os.path.join(files_dir, f"{mode}_{item.stem}"))
         records.append(dataset_record(item.dataset, item.scores, threshold, item.condition, item.strength))
         curves[item.label] = item.scores
-    plot_roc(curves, os.path.join(files_dir, f"roc_{mode}.png"), f"{mode} evaluation of {name}, trained on "
-             f"{dataset_label(train_dataset)}")
+    plot_roc(
+        curves,
+        os.path.join(files_dir, f"roc_{mode}.png"),
+        f"{mode} evaluation of {name}, trained on {dataset_label(train_dataset)}",
+    )
     files = os.path.relpath(files_dir, eval_dir)
     return write_results(eval_dir, mode, name, evaluation_record(mode, model, train_dataset, records, files))
 
@@ -91,13 +94,19 @@ def _read_results(path):
             results = json.load(file)
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not valid JSON ({error}); move it away to start a new one") from error
-    shaped = isinstance(results, dict) and set(results) <= set(MODES) and all(
-        isinstance(entries, dict) and all(isinstance(e, dict) and "datasets" in e for e in entries.values())
-        for entries in results.values()
+    shaped = (
+        isinstance(results, dict)
+        and set(results) <= set(MODES)
+        and all(
+            isinstance(entries, dict) and all(isinstance(e, dict) and "datasets" in e for e in entries.values())
+            for entries in results.values()
+        )
     )
     if not shaped:
-        raise ValueError(f"{path} is not a results file: expected {{mode: {{model name: evaluation}}}} with "
-                         f"modes among {MODES}; move it away to start a new one")
+        raise ValueError(
+            f"{path} is not a results file: expected {{mode: {{model name: evaluation}}}} with "
+            f"modes among {MODES}; move it away to start a new one"
+        )
     return results
 
 

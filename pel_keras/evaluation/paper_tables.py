@@ -35,7 +35,12 @@ PAPER_COLUMNS = {
 
 # Tables 2 and 3 report models trained on FF++ (LQ) or WildDeepfake; other FF++ qualities are shown beside
 # the FF++ (LQ) rows, and the report says so.
-PAPER_TRAINING = {"ffpp_c23": "FF++ (LQ)", "ffpp_c40": "FF++ (LQ)", "ffpp_raw": "FF++ (LQ)", "wilddeepfake": "WildDeepfake"}
+PAPER_TRAINING = {
+    "ffpp_c23": "FF++ (LQ)",
+    "ffpp_c40": "FF++ (LQ)",
+    "ffpp_raw": "FF++ (LQ)",
+    "wilddeepfake": "WildDeepfake",
+}
 
 # Table 2's test datasets for each training set; DFD at the training set's compression (raw -> c23).
 CROSS_DATASETS = {
@@ -46,7 +51,11 @@ CROSS_DATASETS = {
 }
 
 # Table 3's column names for the perturbations of `pel_keras.data.perturb`.
-PERTURBATION_NAMES = {"gaussian_noise": "GaussianNoise", "salt_and_pepper": "SaltPepperNoise", "gaussian_blur": "GaussianBlur"}
+PERTURBATION_NAMES = {
+    "gaussian_noise": "GaussianNoise",
+    "salt_and_pepper": "SaltPepperNoise",
+    "gaussian_blur": "GaussianBlur",
+}
 
 # Table 1: method -> {test set: (ACC, AUC)}, trained and tested on the same dataset.
 TABLE1 = {
@@ -66,36 +75,126 @@ TABLE1 = {
 # Table 2: training set -> method -> {test set: (AUC, EER)}.
 TABLE2 = {
     "FF++ (LQ)": {
-        "Xception": {"WildDeepfake": (0.6059, 0.6191), "Celeb-DF": (0.6005, 0.4319), "DFD": (0.6543, 0.3933), "DFDC": (0.5565, 0.4605)},
-        "Add-Net": {"WildDeepfake": (0.5421, 0.4621), "Celeb-DF": (0.5783, 0.4444), "DFD": (0.5716, 0.4531), "DFDC": (0.5160, 0.5477)},
-        "F3-Net": {"WildDeepfake": (0.6049, 0.4341), "Celeb-DF": (0.6795, 0.3676), "DFD": (0.6950, 0.3539), "DFDC": (0.5787, 0.4423)},
-        "Multi-Att": {"WildDeepfake": (0.6565, 0.3965), "Celeb-DF": (0.6864, 0.3708), "DFD": (0.7418, 0.3272), "DFDC": (0.6302, 0.4098)},
-        PEL: {"WildDeepfake": (0.6739, 0.3825), "Celeb-DF": (0.6918, 0.3569), "DFD": (0.7586, 0.3084), "DFDC": (0.6331, 0.4043)},
+        "Xception": {
+            "WildDeepfake": (0.6059, 0.6191),
+            "Celeb-DF": (0.6005, 0.4319),
+            "DFD": (0.6543, 0.3933),
+            "DFDC": (0.5565, 0.4605),
+        },
+        "Add-Net": {
+            "WildDeepfake": (0.5421, 0.4621),
+            "Celeb-DF": (0.5783, 0.4444),
+            "DFD": (0.5716, 0.4531),
+            "DFDC": (0.5160, 0.5477),
+        },
+        "F3-Net": {
+            "WildDeepfake": (0.6049, 0.4341),
+            "Celeb-DF": (0.6795, 0.3676),
+            "DFD": (0.6950, 0.3539),
+            "DFDC": (0.5787, 0.4423),
+        },
+        "Multi-Att": {
+            "WildDeepfake": (0.6565, 0.3965),
+            "Celeb-DF": (0.6864, 0.3708),
+            "DFD": (0.7418, 0.3272),
+            "DFDC": (0.6302, 0.4098),
+        },
+        PEL: {
+            "WildDeepfake": (0.6739, 0.3825),
+            "Celeb-DF": (0.6918, 0.3569),
+            "DFD": (0.7586, 0.3084),
+            "DFDC": (0.6331, 0.4043),
+        },
     },
     "WildDeepfake": {
-        "Xception": {"FF++ (LQ)": (0.5920, 0.4306), "Celeb-DF": (0.7791, 0.2944), "DFD": (0.8114, 0.2620), "DFDC": (0.5702, 0.4510)},
-        "Add-Net": {"FF++ (LQ)": (0.5388, 0.4720), "Celeb-DF": (0.6212, 0.4151), "DFD": (0.6877, 0.3682), "DFDC": (0.5337, 0.4732)},
-        "F3-Net": {"FF++ (LQ)": (0.5595, 0.4549), "Celeb-DF": (0.6088, 0.4276), "DFD": (0.7827, 0.2878), "DFDC": (0.5240, 0.4842)},
-        "Multi-Att": {"FF++ (LQ)": (0.6276, 0.4097), "Celeb-DF": (0.7695, 0.2811), "DFD": (0.8416, 0.2374), "DFDC": (0.5665, 0.4534)},
-        PEL: {"FF++ (LQ)": (0.6160, 0.4179), "Celeb-DF": (0.8294, 0.2424), "DFD": (0.8680, 0.1997), "DFDC": (0.5894, 0.4300)},
+        "Xception": {
+            "FF++ (LQ)": (0.5920, 0.4306),
+            "Celeb-DF": (0.7791, 0.2944),
+            "DFD": (0.8114, 0.2620),
+            "DFDC": (0.5702, 0.4510),
+        },
+        "Add-Net": {
+            "FF++ (LQ)": (0.5388, 0.4720),
+            "Celeb-DF": (0.6212, 0.4151),
+            "DFD": (0.6877, 0.3682),
+            "DFDC": (0.5337, 0.4732),
+        },
+        "F3-Net": {
+            "FF++ (LQ)": (0.5595, 0.4549),
+            "Celeb-DF": (0.6088, 0.4276),
+            "DFD": (0.7827, 0.2878),
+            "DFDC": (0.5240, 0.4842),
+        },
+        "Multi-Att": {
+            "FF++ (LQ)": (0.6276, 0.4097),
+            "Celeb-DF": (0.7695, 0.2811),
+            "DFD": (0.8416, 0.2374),
+            "DFDC": (0.5665, 0.4534),
+        },
+        PEL: {
+            "FF++ (LQ)": (0.6160, 0.4179),
+            "Celeb-DF": (0.8294, 0.2424),
+            "DFD": (0.8680, 0.1997),
+            "DFDC": (0.5894, 0.4300),
+        },
     },
 }
 
 # Table 3: training (= test) set -> method -> {perturbation: (delta ACC, delta AUC)}.
 TABLE3 = {
     "FF++ (LQ)": {
-        "Xception": {"gaussian_noise": (-0.0265, -0.0397), "salt_and_pepper": (-0.3244, -0.3330), "gaussian_blur": (-0.0622, -0.1994)},
-        "Add-Net": {"gaussian_noise": (-0.4151, -0.2862), "salt_and_pepper": (-0.1128, -0.3445), "gaussian_blur": (-0.1128, -0.3445)},
-        "F3-Net": {"gaussian_noise": (-0.0986, -0.0838), "salt_and_pepper": (-0.3108, -0.3891), "gaussian_blur": (-0.1108, -0.2077)},
-        "Multi-Att": {"gaussian_noise": (-0.0179, -0.0058), "salt_and_pepper": (-0.4930, -0.2494), "gaussian_blur": (-0.1223, -0.2475)},
-        PEL: {"gaussian_noise": (-0.0010, -0.0031), "salt_and_pepper": (-0.0939, -0.2079), "gaussian_blur": (-0.0741, -0.1274)},
+        "Xception": {
+            "gaussian_noise": (-0.0265, -0.0397),
+            "salt_and_pepper": (-0.3244, -0.3330),
+            "gaussian_blur": (-0.0622, -0.1994),
+        },
+        "Add-Net": {
+            "gaussian_noise": (-0.4151, -0.2862),
+            "salt_and_pepper": (-0.1128, -0.3445),
+            "gaussian_blur": (-0.1128, -0.3445),
+        },
+        "F3-Net": {
+            "gaussian_noise": (-0.0986, -0.0838),
+            "salt_and_pepper": (-0.3108, -0.3891),
+            "gaussian_blur": (-0.1108, -0.2077),
+        },
+        "Multi-Att": {
+            "gaussian_noise": (-0.0179, -0.0058),
+            "salt_and_pepper": (-0.4930, -0.2494),
+            "gaussian_blur": (-0.1223, -0.2475),
+        },
+        PEL: {
+            "gaussian_noise": (-0.0010, -0.0031),
+            "salt_and_pepper": (-0.0939, -0.2079),
+            "gaussian_blur": (-0.0741, -0.1274),
+        },
     },
     "WildDeepfake": {
-        "Xception": {"gaussian_noise": (-0.0098, -0.0082), "salt_and_pepper": (-0.2780, -0.1373), "gaussian_blur": (-0.1271, -0.0664)},
-        "Add-Net": {"gaussian_noise": (-0.1166, -0.3327), "salt_and_pepper": (-0.1821, -0.3589), "gaussian_blur": (-0.1291, -0.1895)},
-        "F3-Net": {"gaussian_noise": (-0.0117, -0.0248), "salt_and_pepper": (-0.4357, -0.3407), "gaussian_blur": (-0.1243, -0.1567)},
-        "Multi-Att": {"gaussian_noise": (-0.0099, -0.0139), "salt_and_pepper": (-0.2947, -0.1813), "gaussian_blur": (-0.1486, -0.1829)},
-        PEL: {"gaussian_noise": (-0.0086, -0.0050), "salt_and_pepper": (-0.0425, -0.0483), "gaussian_blur": (-0.1088, -0.1216)},
+        "Xception": {
+            "gaussian_noise": (-0.0098, -0.0082),
+            "salt_and_pepper": (-0.2780, -0.1373),
+            "gaussian_blur": (-0.1271, -0.0664),
+        },
+        "Add-Net": {
+            "gaussian_noise": (-0.1166, -0.3327),
+            "salt_and_pepper": (-0.1821, -0.3589),
+            "gaussian_blur": (-0.1291, -0.1895),
+        },
+        "F3-Net": {
+            "gaussian_noise": (-0.0117, -0.0248),
+            "salt_and_pepper": (-0.4357, -0.3407),
+            "gaussian_blur": (-0.1243, -0.1567),
+        },
+        "Multi-Att": {
+            "gaussian_noise": (-0.0099, -0.0139),
+            "salt_and_pepper": (-0.2947, -0.1813),
+            "gaussian_blur": (-0.1486, -0.1829),
+        },
+        PEL: {
+            "gaussian_noise": (-0.0086, -0.0050),
+            "salt_and_pepper": (-0.0425, -0.0483),
+            "gaussian_blur": (-0.1088, -0.1216),
+        },
     },
 }
 

@@ -117,7 +117,7 @@ def _load_saved_model(path):
     signature = loaded.signatures["serving_default"]
     inputs = signature.structured_input_signature[1]
     _single_io(path, len(inputs), len(signature.structured_outputs))
-    (name, spec), = inputs.items()
+    ((name, spec),) = inputs.items()
 
     def invoke(images):  # reaching the signature through `loaded` keeps the restored object alive
         outputs = loaded.signatures["serving_default"](**{name: tf.constant(images, spec.dtype)})
@@ -209,20 +209,26 @@ def _loader(path):
 def _refuse_untrusted(path, loader):
     """Raises `UntrustedModelError` when the model at `path` would run code of its own."""
     if loader is _load_saved_model:
-        why = ("a SavedModel runs the TensorFlow graph stored in it, and a graph can hold any TensorFlow operation, "
-               "writing and reading files among them")
+        why = (
+            "a SavedModel runs the TensorFlow graph stored in it, and a graph can hold any TensorFlow operation, "
+            "writing and reading files among them"
+        )
     elif loader is _load_tflite:
         from pel_keras.evaluation.tflite_ops import custom_operators
 
         names = custom_operators(path)
         if not names:
             return
-        why = (f"it uses operators that are not LiteRT builtins ({', '.join(names)}): custom and Flex (TensorFlow) "
-               "operators run code from outside LiteRT's own kernels")
+        why = (
+            f"it uses operators that are not LiteRT builtins ({', '.join(names)}): custom and Flex (TensorFlow) "
+            "operators run code from outside LiteRT's own kernels"
+        )
     else:
         return
-    raise UntrustedModelError(f"{path}: {why}. Loading it lets the file do whatever that code does, so it is refused "
-                              f"unless you trust where it came from: pass {TRUST_FLAG} (trusted=True in the library)")
+    raise UntrustedModelError(
+        f"{path}: {why}. Loading it lets the file do whatever that code does, so it is refused "
+        f"unless you trust where it came from: pass {TRUST_FLAG} (trusted=True in the library)"
+    )
 
 
 def load_predictor(path, num_threads=None, trusted=False):

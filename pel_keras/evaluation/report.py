@@ -37,7 +37,7 @@ def dataset_label(dataset):
 
 
 def condition_label(condition, strength):
-    """"+ GaussianBlur (13)" for a perturbation (Table 3's names; the strength when known), "clean" otherwise."""
+    """ "+ GaussianBlur (13)" for a perturbation (Table 3's names; the strength when known), "clean" otherwise."""
     if condition == CLEAN:
         return CLEAN
     name = f"+ {paper.PERTURBATION_NAMES.get(condition, condition)}"

@@ -37,8 +37,7 @@ def report_margin(model_path):
         return float(json.load(f)["contract"]["input"]["crop_margin"])
 
 
-def score_media(path, predictor, detector, num_frames=16, margin=DEFAULT_MARGIN,
-                max_megapixels=DEFAULT_MAX_MEGAPIXELS):
+def score_media(path, predictor, detector, num_frames=16, margin=DEFAULT_MARGIN, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
     """Scores the largest face of ``num_frames`` frames of ``path`` (a video, an image, a folder of frames).
 
     Args:
@@ -65,8 +64,10 @@ def score_media(path, predictor, detector, num_frames=16, margin=DEFAULT_MARGIN,
             boxes[index] = tuple(round(float(value), 1) for value in faces[0].box)
             crops.append(crop[..., ::-1])  # BGR -> RGB, the model's order
     probabilities = iter(predictor(np.stack(crops).astype(np.float32)) if crops else ())
-    return [FrameScore(index, boxes.get(index), float(next(probabilities)) if index in boxes else None)
-            for index, _ in frames]
+    return [
+        FrameScore(index, boxes.get(index), float(next(probabilities)) if index in boxes else None)
+        for index, _ in frames
+    ]
 
 
 def overall_probability(scores):

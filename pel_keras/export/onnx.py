@@ -19,11 +19,16 @@ def _convert(saved_model_dir, path, opset):
     from tf2onnx import convert, tf_loader
 
     graph_def, inputs, outputs, renames = tf_loader.from_saved_model(
-        saved_model_dir, None, None, tag=tf.saved_model.SERVING, signatures=[SIGNATURE_KEY],
+        saved_model_dir,
+        None,
+        None,
+        tag=tf.saved_model.SERVING,
+        signatures=[SIGNATURE_KEY],
         return_tensors_to_rename=True,
     )
-    convert.from_graph_def(graph_def, input_names=inputs, output_names=outputs, opset=opset,
-                           tensors_to_rename=renames, output_path=path)
+    convert.from_graph_def(
+        graph_def, input_names=inputs, output_names=outputs, opset=opset, tensors_to_rename=renames, output_path=path
+    )
 
 
 def write_onnx(saved_model_dir, path, opset=OPSET):

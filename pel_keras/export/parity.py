@@ -51,8 +51,9 @@ def compare(reference, predictor, images, labels=None, tolerance=None, criterion
     largest, probabilities = max(differences.values()), outputs[BATCH_SIZES[-1]]
     auc = _auc(labels, probabilities)
     within = None if tolerance is None else largest <= tolerance
-    quantized = None if criterion is None else judge(reference, probabilities, (_auc(labels, reference), auc),
-                                                     criterion)
+    quantized = (
+        None if criterion is None else judge(reference, probabilities, (_auc(labels, reference), auc), criterion)
+    )
     return {
         "max_abs_diff": differences,
         "mean_abs_diff": float(np.mean(np.abs(probabilities - reference))),
@@ -90,8 +91,14 @@ def measure_parity(reference, predictors, images, labels=None, strict=(), quanti
     expected = predict(reference, images, BATCH_SIZES[-1])
     criterion = criterion or QuantizedCriterion()
     rows = {
-        name: compare(expected, predictor, images, labels, TOLERANCE if name in strict else None,
-                      criterion if name in quantized else None)
+        name: compare(
+            expected,
+            predictor,
+            images,
+            labels,
+            TOLERANCE if name in strict else None,
+            criterion if name in quantized else None,
+        )
         for name, predictor in predictors.items()
     }
     return {"images": len(images), "reference_auc": _auc(labels, expected), "files": rows}

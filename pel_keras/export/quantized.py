@@ -40,8 +40,12 @@ class QuantizedCriterion:
     threshold: float = 0.5
 
     def __post_init__(self):
-        for name, low in (("min_rank_correlation", -1.0), ("max_auc_drop", 0.0), ("max_flip_rate", 0.0),
-                          ("threshold", 0.0)):
+        for name, low in (
+            ("min_rank_correlation", -1.0),
+            ("max_auc_drop", 0.0),
+            ("max_flip_rate", 0.0),
+            ("threshold", 0.0),
+        ):
             if not low <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must lie in [{low:g}, 1], got {getattr(self, name)}")
 
@@ -87,7 +91,16 @@ def judge(reference, probabilities, aucs, criterion):
     if drop is not None and drop > criterion.max_auc_drop:
         failures.append(f"AUC {aucs[1]:.4f} against Keras's {aucs[0]:.4f}, a drop above {criterion.max_auc_drop}")
     if rate > criterion.max_flip_rate:
-        failures.append(f"{flips} of {len(reference)} verdicts differ from Keras's at {criterion.threshold} "
-                        f"({rate:.1%}, above {criterion.max_flip_rate:.1%})")
-    return {"rank_correlation": rank, "auc_drop": drop, "verdict_flips": flips, "flip_rate": rate,
-            "criterion": dataclasses.asdict(criterion), "failures": failures, "passed": not failures}
+        failures.append(
+            f"{flips} of {len(reference)} verdicts differ from Keras's at {criterion.threshold} "
+            f"({rate:.1%}, above {criterion.max_flip_rate:.1%})"
+        )
+    return {
+        "rank_correlation": rank,
+        "auc_drop": drop,
+        "verdict_flips": flips,
+        "flip_rate": rate,
+        "criterion": dataclasses.asdict(criterion),
+        "failures": failures,
+        "passed": not failures,
+    }

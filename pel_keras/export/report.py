@@ -4,8 +4,8 @@ import importlib.metadata
 import json
 import os
 
-from pel_keras.files.atomic import atomic_write
 from pel_keras.export.contract import REPORT_NAME
+from pel_keras.files.atomic import atomic_write
 
 _PACKAGES = ("tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "ai-edge-litert")
 
@@ -57,14 +57,18 @@ def summary(report):
     """A short text table of the report: file, size, largest difference at batch 1 and 4, AUC, verdict; then
     why each quantized file that misses its criterion does."""
     parity = report["parity"]
-    lines = [f"parity on {parity['images']} real face crops (Keras AUC {_number(parity['reference_auc'], 4)}):",
-             f"{'file':<34} {'MB':>8} {'max|d| b1':>10} {'max|d| b4':>10} {'AUC':>7}  verdict"]
+    lines = [
+        f"parity on {parity['images']} real face crops (Keras AUC {_number(parity['reference_auc'], 4)}):",
+        f"{'file':<34} {'MB':>8} {'max|d| b1':>10} {'max|d| b4':>10} {'AUC':>7}  verdict",
+    ]
     paths = {name: entry["path"] for name, entry in report["files"].items()}
     for name, row in parity["files"].items():
         entry = report["files"].get(name, {})
         size = f"{entry['megabytes']:.1f}" if entry else ""
-        lines.append(f"{paths.get(name, name):<34} {size:>8} {_number(row['max_abs_diff']['batch_1'], 3):>10} "
-                     f"{_number(row['max_abs_diff']['batch_4'], 3):>10} {_number(row['auc'], 4):>7}  {_verdict(row)}")
+        lines.append(
+            f"{paths.get(name, name):<34} {size:>8} {_number(row['max_abs_diff']['batch_1'], 3):>10} "
+            f"{_number(row['max_abs_diff']['batch_4'], 3):>10} {_number(row['auc'], 4):>7}  {_verdict(row)}"
+        )
     for name, row in parity["files"].items():
         lines += [f"{paths.get(name, name)}: {failure}" for failure in (row["quantized"] or {}).get("failures", ())]
     return "\n".join(lines)

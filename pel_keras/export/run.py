@@ -80,8 +80,10 @@ def calibration_set(source, count, seed=0):
         ValueError: no manifest is known (give ``--manifest``) or it holds no training rows.
     """
     if source.manifest is None:
-        raise ValueError("int8 calibration needs face crops of the training data: export a run whose config.json "
-                         "names data_dir and train_dataset, or give --manifest=DATA_DIR/<tag>/manifest.csv")
+        raise ValueError(
+            "int8 calibration needs face crops of the training data: export a run whose config.json "
+            "names data_dir and train_dataset, or give --manifest=DATA_DIR/<tag>/manifest.csv"
+        )
     images, _ = manifest_images(source.manifest, "train", source.image_size[0], count, seed)
     return images, {"manifest": source.manifest, "split": "train", "images": len(images), "seed": seed}
 
@@ -111,8 +113,16 @@ def _predictors(source, paths):
     return predictors
 
 
-def export_model(source, out_dir, formats=FORMATS, quantizations=QUANTIZATIONS, calibration_images=200,
-                 parity_images=32, seed=0, criterion=None):
+def export_model(
+    source,
+    out_dir,
+    formats=FORMATS,
+    quantizations=QUANTIZATIONS,
+    calibration_images=200,
+    parity_images=32,
+    seed=0,
+    criterion=None,
+):
     """Exports ``source`` into ``out_dir`` and writes ``export_report.json`` there.
 
     Args:
@@ -156,8 +166,12 @@ def export_model(source, out_dir, formats=FORMATS, quantizations=QUANTIZATIONS, 
     seconds["savedmodel"] = saved_seconds  # also the source of the other formats when not kept
     parity["inputs"] = parity_inputs
     report = {
-        "model": {"source": source.model_path, "saved_policy": source.saved_policy, "exported_policy": "float32",
-                  "parameters": int(source.model.count_params())},
+        "model": {
+            "source": source.model_path,
+            "saved_policy": source.saved_policy,
+            "exported_policy": "float32",
+            "parameters": int(source.model.count_params()),
+        },
         "contract": app_contract(source.image_size, source.margin),
         "files": {name: reports.file_entry(out_dir, path, **details[name]) for name, path in targets.items()},
         "int8_calibration": calibrated_on,

@@ -55,7 +55,15 @@ def manifest_images(manifest, split, size, count, seed=0):
         raise ValueError(f"{manifest} has no {split!r} rows to draw images from")
     both = len({row["label"] for row in rows}) == 2
     count = min(count, len(rows))
-    dataset = build_dataset(manifest, split, image_size=size, batch_size=count, training=True,
-                            augment_config=AugmentConfig.off(), seed=seed, balance=both)
+    dataset = build_dataset(
+        manifest,
+        split,
+        image_size=size,
+        batch_size=count,
+        training=True,
+        augment_config=AugmentConfig.off(),
+        seed=seed,
+        balance=both,
+    )
     images, labels = next(iter(dataset))
     return images.numpy(), labels.numpy().reshape(-1).astype(int)

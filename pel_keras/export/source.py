@@ -82,8 +82,10 @@ def _float32_config(config):
     if isinstance(config, dict):
         if config.get("class_name") == "DTypePolicy":
             return {**config, "config": {**config["config"], "name": "float32"}}
-        return {key: "float32" if key == "dtype" and value in _HALF else _float32_config(value)
-                for key, value in config.items()}
+        return {
+            key: "float32" if key == "dtype" and value in _HALF else _float32_config(value)
+            for key, value in config.items()
+        }
     if isinstance(config, list):
         return [_float32_config(value) for value in config]
     return config
@@ -133,5 +135,6 @@ def load_source(workdir=None, model_path=None, manifest=None):
     manifest = manifest or training_manifest(config)
     saved = pel_keras.load_model(model_path)
     model, saved_policy = float32_model(saved)
-    return ExportSource(model, model_path, manifest, crop_margin(manifest), saved_policy,
-                        saved if saved_policy else None)
+    return ExportSource(
+        model, model_path, manifest, crop_margin(manifest), saved_policy, saved if saved_policy else None
+    )

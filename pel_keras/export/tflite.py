@@ -83,8 +83,11 @@ def io_details(path):
         return {name: _describe_tensor(detail) for name, detail in details.items()}
 
     dtypes = collections.Counter(np.dtype(t["dtype"]).name for t in interpreter.get_tensor_details())
-    return {"inputs": describe(signature.get_input_details()), "outputs": describe(signature.get_output_details()),
-            "tensor_dtypes": dict(sorted(dtypes.items()))}
+    return {
+        "inputs": describe(signature.get_input_details()),
+        "outputs": describe(signature.get_output_details()),
+        "tensor_dtypes": dict(sorted(dtypes.items())),
+    }
 
 
 def _describe_tensor(detail):

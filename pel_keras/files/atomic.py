@@ -25,8 +25,12 @@ class DiskFullError(OSError):
     """The disk holding ``folder`` is full; the file being written was not changed."""
 
     def __init__(self, folder):
-        super().__init__(errno.ENOSPC, f"no space left on the device holding {folder}: free some space and run "
-                         "the same command again (finished work is kept)", folder)
+        super().__init__(
+            errno.ENOSPC,
+            f"no space left on the device holding {folder}: free some space and run "
+            "the same command again (finished work is kept)",
+            folder,
+        )
         self.folder = folder
 
     def __reduce__(self):  # so that it crosses from a worker process to its pool with the same message

@@ -43,8 +43,10 @@ def folder_lock(folder, name=LOCK_FILE, wait=False):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise FolderLockedError(f"{folder} is in use by {_holder(fd)}. One process at a time may write "
-                                    f"it: wait for that one to finish or stop it (its lock is {path}).") from None
+            raise FolderLockedError(
+                f"{folder} is in use by {_holder(fd)}. One process at a time may write "
+                f"it: wait for that one to finish or stop it (its lock is {path})."
+            ) from None
         _write_holder(fd)
         yield path
     finally:
@@ -63,8 +65,12 @@ def _write_holder(fd):
 
 
 def _me():
-    return {"pid": os.getpid(), "host": socket.gethostname(), "command": " ".join(sys.argv) or sys.executable,
-            "since": datetime.datetime.now().astimezone().isoformat(timespec="seconds")}
+    return {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "command": " ".join(sys.argv) or sys.executable,
+        "since": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
 
 
 def _holder(fd):

@@ -82,8 +82,10 @@ def check_keras_file(path):
     if not head:
         reason = "the file is empty"
     elif head.startswith(ZIP_START):
-        reason = ("it begins as a zip archive but its end (the archive's directory) is missing: the file is "
-                  "truncated, e.g. by an interrupted copy or download")
+        reason = (
+            "it begins as a zip archive but its end (the archive's directory) is missing: the file is "
+            "truncated, e.g. by an interrupted copy or download"
+        )
     elif _is_text(head):
         reason = f"it holds text ({head[:40].decode('utf-8', 'replace')!r}...), not a zip archive"
     else:

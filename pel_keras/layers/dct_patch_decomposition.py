@@ -1,7 +1,7 @@
 """Fine-grained frequency decomposition of the RGB input (Section 3.1, eq. 1)."""
 
-import numpy as np
 import keras
+import numpy as np
 from keras import ops
 
 # ITU-T T.871 (JPEG/JFIF) full-range RGB -> YCbCr, rows Y, Cb, Cr. The +128 chroma offset and the

@@ -19,8 +19,7 @@ def reflect_pad(x, pad):
     height, width = x.shape[1], x.shape[2]
     if height is not None and height < pad or width is not None and width < pad:
         raise ValueError(
-            f"A {2 * pad + 1}x{2 * pad + 1} window needs feature maps of at least {pad}x{pad}, "
-            f"got {height}x{width}."
+            f"A {2 * pad + 1}x{2 * pad + 1} window needs feature maps of at least {pad}x{pad}, got {height}x{width}."
         )
     rows_before = [x[:, i : i + 1] for i in reversed(range(pad))]
     rows_after = [x[:, -i - 1 : (-i or None)] for i in range(pad)]
@@ -35,11 +34,7 @@ def shifted_views(x, kernel_size):
     pad = kernel_size // 2
     padded = reflect_pad(x, pad)
     height, width = ops.shape(x)[1], ops.shape(x)[2]
-    return [
-        padded[:, dy : dy + height, dx : dx + width]
-        for dy in range(kernel_size)
-        for dx in range(kernel_size)
-    ]
+    return [padded[:, dy : dy + height, dx : dx + width] for dy in range(kernel_size) for dx in range(kernel_size)]
 
 
 def validate_odd_kernel_size(kernel_size):

@@ -19,8 +19,9 @@ def build_frequency_stem(rgb_backbone, image_size, name="freq_stem"):
     convolution with 64 input channels and stride 1 (the DCT already halved the size, so both streams
     match at every stage) -> BatchNorm -> swish. The BatchNorm on the DCT coefficients (float32) brings
     bands whose scales differ by two orders of magnitude (the DC term reaches +-1024) to a common
-    range (its moving variance starts at ``DCT_SCALE**2``), the learnable counterpart of the per-band normalisation of Xu et al. (2020) that the paper's
-    decomposition follows; the RGB stream gets its input normalisation from the backbone.
+    range (its moving variance starts at ``DCT_SCALE**2``), the learnable counterpart of the per-band
+    normalisation of Xu et al. (2020) that the paper's decomposition follows; the RGB stream gets its input
+    normalisation from the backbone.
 
     The stem convolution and its BatchNorm start from the RGB backbone's (see
     :func:`init_frequency_stem_from_rgb`).
@@ -34,9 +35,7 @@ def build_frequency_stem(rgb_backbone, image_size, name="freq_stem"):
         name="dct_bn",
     )(x)
     x = keras.layers.Conv2D(FREQUENCY_BANDS, 1, use_bias=False, name="band_conv")(x)
-    x = keras.layers.Conv2D(
-        rgb_stem_conv.filters, 3, padding="same", use_bias=False, name="stem_conv"
-    )(x)
+    x = keras.layers.Conv2D(rgb_stem_conv.filters, 3, padding="same", use_bias=False, name="stem_conv")(x)
     x = keras.layers.BatchNormalization(name="stem_bn")(x)
     x = keras.layers.Activation("swish", name="stem_activation")(x)
     stem = keras.Model(images, x, name=name)

@@ -70,9 +70,7 @@ def build_model(
 def _stems_and_stages(images, rgb_backbone, backbone, image_size, streams):
     features, stages = {}, {}
     if "rgb" in streams:
-        rgb_stem = keras.Model(
-            rgb_backbone.input, rgb_backbone.get_layer("stem_activation").output, name="rgb_stem"
-        )
+        rgb_stem = keras.Model(rgb_backbone.input, rgb_backbone.get_layer("stem_activation").output, name="rgb_stem")
         features["rgb"] = rgb_stem(images)
         stages["rgb"] = stage_models(rgb_backbone, "rgb")
     if "freq" in streams:

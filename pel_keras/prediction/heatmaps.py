@@ -30,12 +30,20 @@ def draw_heatmap(frame, faces, maps, probabilities, margin):
     for face, values, probability in reversed(list(zip(faces, maps, probabilities))):  # largest drawn last
         left, top, side = square_box(face.box, margin)
         x0, y0, x1, y1 = max(left, 0), max(top, 0), min(left + side, width), min(top + side, height)
-        heat = resize_map(values, side)[y0 - top:y1 - top, x0 - left:x1 - left]
+        heat = resize_map(values, side)[y0 - top : y1 - top, x0 - left : x1 - left]
         image[y0:y1, x0:x1] = blend(image[y0:y1, x0:x1], heat)
         corner = (round(face.box[0]), round(face.box[1]))
         cv2.rectangle(image, corner, (round(face.box[2]), round(face.box[3])), BOX_COLOR, max(1, round(scale)))
-        cv2.putText(image, f"{probability:.2f}", (corner[0], max(corner[1] - 4, round(12 * scale))),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, BOX_COLOR, max(1, round(scale)), cv2.LINE_AA)
+        cv2.putText(
+            image,
+            f"{probability:.2f}",
+            (corner[0], max(corner[1] - 4, round(12 * scale))),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.5 * scale,
+            BOX_COLOR,
+            max(1, round(scale)),
+            cv2.LINE_AA,
+        )
     return image
 
 

@@ -56,8 +56,14 @@ def json_settings(model, config, image_size):
     """The settings ``predict.py --json`` writes beside the results (see
     :func:`~pel_keras.prediction.results.json_document`): the model as named, the crop side and ``config``'s
     threshold, frames, detector and margin."""
-    return {"model": model, "threshold": config.threshold, "frames": config.frames, "detector": config.detector,
-            "margin": config.margin, "image_size": image_size}
+    return {
+        "model": model,
+        "threshold": config.threshold,
+        "frames": config.frames,
+        "detector": config.detector,
+        "margin": config.margin,
+        "image_size": image_size,
+    }
 
 
 def _detector_score(face):

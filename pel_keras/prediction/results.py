@@ -58,8 +58,13 @@ class InputResult:
 
     def to_dict(self):
         return {
-            "input": self.input, "kind": self.kind, "status": self.status, "reason": self.reason,
-            "score": self.score, "verdict": self.verdict, "frames_sampled": len(self.frames),
+            "input": self.input,
+            "kind": self.kind,
+            "status": self.status,
+            "reason": self.reason,
+            "score": self.score,
+            "verdict": self.verdict,
+            "frames_sampled": len(self.frames),
             "frames_with_face": sum(bool(frame.faces) for frame in self.frames),
             "faces": sum(len(frame.faces) for frame in self.frames),
             "frames": [dataclasses.asdict(frame) for frame in self.frames],
@@ -71,11 +76,15 @@ def lines(result):
     if result.status != OK:
         return [f"{result.input}: no score ({result.status}): {result.reason}"]
     summary = result.to_dict()
-    head = (f"{result.input}: {result.verdict.upper()} score {result.score:.4f} (threshold {result.threshold}); "
-            f"a face in {summary['frames_with_face']} of {summary['frames_sampled']} sampled frames, "
-            f"{summary['faces']} faces")
-    frames = [f"    frame {frame.frame:6d}: " + (", ".join(f"{face.probability:.4f}" for face in frame.faces)
-                                                 or "no face") for frame in result.frames]
+    head = (
+        f"{result.input}: {result.verdict.upper()} score {result.score:.4f} (threshold {result.threshold}); "
+        f"a face in {summary['frames_with_face']} of {summary['frames_sampled']} sampled frames, "
+        f"{summary['faces']} faces"
+    )
+    frames = [
+        f"    frame {frame.frame:6d}: " + (", ".join(f"{face.probability:.4f}" for face in frame.faces) or "no face")
+        for frame in result.frames
+    ]
     return [head] + frames
 
 
@@ -85,8 +94,11 @@ def json_document(results, settings):
     Plain Python values only (numpy scalars, as a runtime reports its input size, become ``int``/``float``),
     so ``json.dumps`` takes it whatever the model format; the app's API returns the same document.
     """
-    document = {**settings, "video_score": "mean over the sampled frames with a face of the largest face's "
-                "probability", "inputs": [result.to_dict() for result in results]}
+    document = {
+        **settings,
+        "video_score": "mean over the sampled frames with a face of the largest face's probability",
+        "inputs": [result.to_dict() for result in results],
+    }
     return json.loads(json.dumps(document, default=_plain))
 
 

@@ -61,7 +61,7 @@ class Scorer:
             return np.zeros(0, np.float32), None
         parts = []
         for start in range(0, len(crops), self.batch_size):
-            parts.append(self._score(crops[start:start + self.batch_size]))
+            parts.append(self._score(crops[start : start + self.batch_size]))
             if on_batch is not None:
                 on_batch(min(start + self.batch_size, len(crops)), len(crops))
         probabilities = np.concatenate([p for p, _ in parts])

@@ -44,8 +44,9 @@ class Checkpointer:
             for path in _temporaries(self.directory):
                 remove_path(path)
         write_to = self.directory if chief else os.path.join(self.directory, f".scratch_{task}")
-        self.manager = tf.train.CheckpointManager(self.checkpoint, write_to, max_to_keep=keep if chief else 1,
-                                                  checkpoint_name=NAME)
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint, write_to, max_to_keep=keep if chief else 1, checkpoint_name=NAME
+        )
 
     def restore(self):
         """Restores the latest checkpoint of the chief, if any; returns its path or None.
@@ -108,7 +109,7 @@ def _unlisted(directory, number):
     """The files of checkpoint ``number`` unless the state file lists it (then it was saved whole)."""
     prefix = os.path.join(directory, f"{NAME}-{number}")
     state = tf.train.get_checkpoint_state(directory)
-    listed = state is not None and any(os.path.basename(path) == os.path.basename(prefix)
-                                       for path in state.all_model_checkpoint_paths)
+    listed = state is not None and any(
+        os.path.basename(path) == os.path.basename(prefix) for path in state.all_model_checkpoint_paths
+    )
     return [] if listed else glob.glob(glob.escape(prefix) + ".*")
-

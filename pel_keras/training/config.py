@@ -40,12 +40,16 @@ class TrainConfig:
     """
 
     data_dir: str = _field("data", "DATA_DIR holding prepared datasets, DATA_DIR/<tag>/manifest.csv.")
-    train_dataset: str = _field("ffpp_c40", "Prepared dataset tag to train on (its train split) and to "
-                                "select the model on (its val split), e.g. ffpp_c40, ffpp_c23, wilddeepfake.")
+    train_dataset: str = _field(
+        "ffpp_c40",
+        "Prepared dataset tag to train on (its train split) and to "
+        "select the model on (its val split), e.g. ffpp_c40, ffpp_c23, wilddeepfake.",
+    )
     workdir: str = _field("", "Run directory: config, checkpoints, best.keras, last.keras, logs. Required.")
     backbone: str = _field("efficientnet_b4", "EfficientNet backbone of both streams.", tuple(BACKBONES))
-    weights: str = _field("imagenet", "Backbone initialisation: imagenet (through the Keras cache) or none.",
-                          ("imagenet", "none"))
+    weights: str = _field(
+        "imagenet", "Backbone initialisation: imagenet (through the Keras cache) or none.", ("imagenet", "none")
+    )
     image_size: int = _field(320, "Square input side in pixels (paper: 320 for FF++, 224 for WildDeepfake).")
     streams: str = _field("two", "Streams: two (RGB + frequency), rgb or freq (Table 4).", tuple(STREAMS))
     self_enhancement: bool = _field(True, "Noise enhancement + channel attention (Table 4).")
@@ -53,28 +57,48 @@ class TrainConfig:
     denoiser: str = _field("median3", "Noise-enhancement denoiser (Table 5).", tuple(DENOISERS))
     reduction: int = _field(16, "Channel-attention MLP reduction ratio (eq. 4).")
     dropout: float = _field(None, "Dropout before the classifier; unset: the backbone's own (0.4 for B4).")
-    stochastic_depth: float = _field(None, "Stochastic depth: the end of the linear drop-connect ramp over the "
-                                     "EfficientNet blocks (keras.applications' drop_connect_rate); unset: 0.2.")
+    stochastic_depth: float = _field(
+        None,
+        "Stochastic depth: the end of the linear drop-connect ramp over the "
+        "EfficientNet blocks (keras.applications' drop_connect_rate); unset: 0.2.",
+    )
     batch_size: int = _field(32, "Global batch size, split evenly over all replicas (paper: 32).")
     learning_rate: float = _field(2e-4, "Adam learning rate (paper: 2e-4, constant).")
-    lr_schedule: str = _field("constant", "Learning-rate schedule: constant (the paper's) or cosine (from "
-                              "--learning_rate down to 0 over epochs x steps per epoch).", SCHEDULES)
-    weight_decay: float = _field(1e-5, "L2 coefficient added to every gradient as in PyTorch's "
-                                 "Adam(weight_decay=...) (paper: 1e-5).")
+    lr_schedule: str = _field(
+        "constant",
+        "Learning-rate schedule: constant (the paper's) or cosine (from "
+        "--learning_rate down to 0 over epochs x steps per epoch).",
+        SCHEDULES,
+    )
+    weight_decay: float = _field(
+        1e-5, "L2 coefficient added to every gradient as in PyTorch's Adam(weight_decay=...) (paper: 1e-5)."
+    )
     epochs: int = _field(20, "Training epochs (not stated in the paper).")
     steps_per_epoch: int = _field(0, "Steps per epoch; 0: one pass, as many images as the training frames.")
     frames: int = _field(50, "Frames per video used, at equal intervals among the prepared ones (paper: 50).")
     balance: bool = _field(True, "Draw real and fake training images 1:1.")
-    sbi: bool = _field(False, "Self-blended images (Shiohara & Yamasaki, CVPR 2022): every real training frame also "
-                       "yields a pseudo-fake made from it on the fly, so the model learns from real videos only; "
-                       "the training split's fakes are not used unless --sbi_keep_fakes. An epoch is then every "
-                       "real frame once, with its fake.")
-    sbi_keep_fakes: bool = _field(False, "With --sbi: half the real frames, drawn at random, are paired with a fake "
-                                  "of the training split instead of their pseudo-fake.")
-    sbi_colour: float = _field(_SBI.rgb_shift, "With --sbi: probability of each colour jitter of the blended-in "
-                               "copy (RGB shift, HSV shift, brightness/contrast; SBI's 0.3).")
-    sbi_scale: float = _field(round(_SBI.scale[1] - 1, 6), "With --sbi: largest relative change of the blended-in copy's "
-                              "scale, each axis drawn in [1 - this, 1 + this] (resampling also softens it).")
+    sbi: bool = _field(
+        False,
+        "Self-blended images (Shiohara & Yamasaki, CVPR 2022): every real training frame also "
+        "yields a pseudo-fake made from it on the fly, so the model learns from real videos only; "
+        "the training split's fakes are not used unless --sbi_keep_fakes. An epoch is then every "
+        "real frame once, with its fake.",
+    )
+    sbi_keep_fakes: bool = _field(
+        False,
+        "With --sbi: half the real frames, drawn at random, are paired with a fake "
+        "of the training split instead of their pseudo-fake.",
+    )
+    sbi_colour: float = _field(
+        _SBI.rgb_shift,
+        "With --sbi: probability of each colour jitter of the blended-in "
+        "copy (RGB shift, HSV shift, brightness/contrast; SBI's 0.3).",
+    )
+    sbi_scale: float = _field(
+        round(_SBI.scale[1] - 1, 6),
+        "With --sbi: largest relative change of the blended-in copy's "
+        "scale, each axis drawn in [1 - this, 1 + this] (resampling also softens it).",
+    )
     augment_flip: float = _field(_AUGMENT.flip, "Probability of a horizontal flip.")
     augment_jpeg: float = _field(_AUGMENT.jpeg, "Probability of JPEG re-compression.")
     augment_jpeg_quality_min: int = _field(_AUGMENT.jpeg_quality[0], "Lowest JPEG re-compression quality.")
@@ -85,22 +109,37 @@ class TrainConfig:
     augment_color: float = _field(_AUGMENT.color, "Probability of a brightness/contrast change.")
     augment_brightness: float = _field(_AUGMENT.brightness, "Largest brightness offset, as a share of 255.")
     augment_contrast: float = _field(_AUGMENT.contrast, "Largest contrast change, factor 1 +- this.")
-    demo: bool = _field(False, "The built-in demo: build DATA_DIR/<train_dataset> from public-domain faces shipped "
-                        "in installed packages (real only for training, self-blended fakes for val/test) when "
-                        "missing; after training, evaluate on its test split, export TFLite and print where "
-                        "everything is. Needs --sbi.")
-    real_dir: str = _field("", "With --demo: a folder of your own real face photos added to the demo data "
-                           "(about 20% of them only in val/test, as unseen faces).")
-    mixed_precision: bool = _field(False, "Mixed precision: float16 with loss scaling on GPUs, bfloat16 "
-                                   "elsewhere; variables, DCT and output stay float32.")
-    sync_batchnorm: bool = _field(True, "With several replicas, batch-norm statistics over the global batch "
-                                  "(as one device with the whole batch) instead of each replica's share.")
+    demo: bool = _field(
+        False,
+        "The built-in demo: build DATA_DIR/<train_dataset> from public-domain faces shipped "
+        "in installed packages (real only for training, self-blended fakes for val/test) when "
+        "missing; after training, evaluate on its test split, export TFLite and print where "
+        "everything is. Needs --sbi.",
+    )
+    real_dir: str = _field(
+        "",
+        "With --demo: a folder of your own real face photos added to the demo data "
+        "(about 20% of them only in val/test, as unseen faces).",
+    )
+    mixed_precision: bool = _field(
+        False,
+        "Mixed precision: float16 with loss scaling on GPUs, bfloat16 "
+        "elsewhere; variables, DCT and output stay float32.",
+    )
+    sync_batchnorm: bool = _field(
+        True,
+        "With several replicas, batch-norm statistics over the global batch "
+        "(as one device with the whole batch) instead of each replica's share.",
+    )
     seed: int = _field(0, "Seed of weights initialisation, data order and augmentation.")
     checkpoint_every: int = _field(1000, "Write a checkpoint every this many steps (and at each epoch end).")
     keep_checkpoints: int = _field(3, "Checkpoints kept in WORKDIR/checkpoints.")
     log_every: int = _field(50, "Write training scalars to TensorBoard every this many steps.")
-    selection_metric: str = _field("video_auc", "Validation metric that picks best.keras: video_auc (mean "
-                                   "frame score per video) or frame_auc.", SELECTION_METRICS)
+    selection_metric: str = _field(
+        "video_auc",
+        "Validation metric that picks best.keras: video_auc (mean frame score per video) or frame_auc.",
+        SELECTION_METRICS,
+    )
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
@@ -110,26 +149,38 @@ class TrainConfig:
     def augment_config(self):
         """The pipeline's :class:`AugmentConfig` for these flags."""
         return AugmentConfig(
-            flip=self.augment_flip, jpeg=self.augment_jpeg,
+            flip=self.augment_flip,
+            jpeg=self.augment_jpeg,
             jpeg_quality=(self.augment_jpeg_quality_min, self.augment_jpeg_quality_max),
-            blur=self.augment_blur, blur_sigma=(self.augment_blur_sigma_min, self.augment_blur_sigma_max),
-            color=self.augment_color, brightness=self.augment_brightness, contrast=self.augment_contrast,
+            blur=self.augment_blur,
+            blur_sigma=(self.augment_blur_sigma_min, self.augment_blur_sigma_max),
+            color=self.augment_color,
+            brightness=self.augment_brightness,
+            contrast=self.augment_contrast,
         )
 
     def sbi_config(self):
         """The :class:`SBIConfig` of the ``--sbi_*`` flags (SBI's defaults for the rest)."""
         return dataclasses.replace(
-            _SBI, rgb_shift=self.sbi_colour, hsv_shift=self.sbi_colour, brightness_contrast=self.sbi_colour,
+            _SBI,
+            rgb_shift=self.sbi_colour,
+            hsv_shift=self.sbi_colour,
+            brightness_contrast=self.sbi_colour,
             scale=(1 - self.sbi_scale, 1 + self.sbi_scale),
         )
 
     def model_kwargs(self):
         """Keyword arguments of :func:`pel_keras.build_model` for this run."""
         return dict(
-            backbone=self.backbone, image_size=self.image_size, streams=self.streams,
-            self_enhancement=self.self_enhancement, mutual_enhancement=self.mutual_enhancement,
-            denoiser=self.denoiser, weights=None if self.weights == "none" else self.weights,
-            dropout=self.dropout, reduction=self.reduction,
+            backbone=self.backbone,
+            image_size=self.image_size,
+            streams=self.streams,
+            self_enhancement=self.self_enhancement,
+            mutual_enhancement=self.mutual_enhancement,
+            denoiser=self.denoiser,
+            weights=None if self.weights == "none" else self.weights,
+            dropout=self.dropout,
+            reduction=self.reduction,
         )
 
     def to_json(self):
@@ -176,8 +227,16 @@ def _check_type(field, value):
 
 def _check_values(config):
     """Ranges and required fields; the model's own checks run when the model is built."""
-    positive = ("batch_size", "learning_rate", "epochs", "frames", "reduction", "checkpoint_every",
-                "keep_checkpoints", "log_every")
+    positive = (
+        "batch_size",
+        "learning_rate",
+        "epochs",
+        "frames",
+        "reduction",
+        "checkpoint_every",
+        "keep_checkpoints",
+        "log_every",
+    )
     for name in positive:
         if getattr(config, name) <= 0:
             raise _error(name, "must be positive", getattr(config, name))
@@ -213,8 +272,11 @@ def _check_augmentation(config):
         raise ValueError(f"{' and '.join('--' + name for name in names)}: {error}") from error
     radius = math.ceil(3 * config.augment_blur_sigma_max)  # the blur reflects its border: the radius must fit
     if config.augment_blur > 0 and radius >= config.image_size:
-        raise _error("augment_blur_sigma_max", f"blurs with a radius of 3 sigma, which must be below --image_size="
-                     f"{config.image_size}", config.augment_blur_sigma_max)
+        raise _error(
+            "augment_blur_sigma_max",
+            f"blurs with a radius of 3 sigma, which must be below --image_size={config.image_size}",
+            config.augment_blur_sigma_max,
+        )
     try:
         config.sbi_config()  # --sbi_scale is checked above, so --sbi_colour is the one left
     except ValueError as error:

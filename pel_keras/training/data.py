@@ -7,8 +7,8 @@ import tensorflow as tf
 
 from pel_keras.data.crop_check import check_crops
 from pel_keras.data.manifest import MANIFEST, csv_text, read_split, select_frames
-from pel_keras.files.atomic import atomic_write
 from pel_keras.data.pipeline import distributed_dataset_fn
+from pel_keras.files.atomic import atomic_write
 
 LABEL_NAMES = {0: "real (0)", 1: "fake (1)"}
 # landmarks: where --sbi places the blending mask.
@@ -21,8 +21,10 @@ def dataset_manifest(config):
         raise FileNotFoundError(f"--data_dir: no folder {config.data_dir!r}.")
     path = os.path.join(config.data_dir, config.train_dataset, MANIFEST)
     if not os.path.isfile(path):
-        raise FileNotFoundError(f"--train_dataset: {path} does not exist; prepare the dataset with prepare.py "
-                                f"or check --data_dir and --train_dataset.")
+        raise FileNotFoundError(
+            f"--train_dataset: {path} does not exist; prepare the dataset with prepare.py "
+            f"or check --data_dir and --train_dataset."
+        )
     return path
 
 
@@ -46,7 +48,9 @@ def write_run_manifest(config, path):
                 f"{' and '.join(LABEL_NAMES[label] for label in sorted(needed))} images there "
                 "(with --sbi the training split needs real images only)."
             )
-    selected = [{column: row.get(column, "") for column in RUN_MANIFEST_COLUMNS} for split in rows for row in rows[split]]
+    selected = [
+        {column: row.get(column, "") for column in RUN_MANIFEST_COLUMNS} for split in rows for row in rows[split]
+    ]
     atomic_write(path, csv_text(RUN_MANIFEST_COLUMNS, selected))
     return {split: read_split(path, split) for split in rows}
 
@@ -72,9 +76,16 @@ def train_dataset_fn(config, manifest, seed):
     """Endless, shuffled, balanced and augmented training batches of ``batch_size / replicas`` per replica;
     with ``--sbi``, each real frame followed by its self-blended fake."""
     return distributed_dataset_fn(
-        manifest, "train", config.batch_size, image_size=config.image_size, training=True,
-        augment_config=config.augment_config(), seed=seed, balance=config.balance,
-        sbi=config.sbi_config() if config.sbi else None, sbi_only_real=not config.sbi_keep_fakes,
+        manifest,
+        "train",
+        config.batch_size,
+        image_size=config.image_size,
+        training=True,
+        augment_config=config.augment_config(),
+        seed=seed,
+        balance=config.balance,
+        sbi=config.sbi_config() if config.sbi else None,
+        sbi_only_real=not config.sbi_keep_fakes,
     )
 
 

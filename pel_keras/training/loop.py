@@ -62,8 +62,14 @@ class Trainer:
         """Steps to the end of the current epoch; returns its mean loss and images per second."""
         config, first = self.config, self.epoch * self.steps_per_epoch
         losses, total, speed, started = [], 0.0, float("nan"), None
-        with tqdm(total=self.steps_per_epoch, initial=self.step - first, unit="step", disable=not self.chief,
-                  desc=f"epoch {self.epoch + 1}/{config.epochs}", dynamic_ncols=True) as bar:  # closed on errors too
+        with tqdm(
+            total=self.steps_per_epoch,
+            initial=self.step - first,
+            unit="step",
+            disable=not self.chief,
+            desc=f"epoch {self.epoch + 1}/{config.epochs}",
+            dynamic_ncols=True,
+        ) as bar:  # closed on errors too
             while self.step < first + self.steps_per_epoch:
                 losses.append(float(self.train_step(iterator)))
                 total += losses[-1]
@@ -76,8 +82,9 @@ class Trainer:
                 bar.update()
                 bar.set_postfix(loss=f"{total / len(losses):.4f}", images_per_s=f"{speed:.1f}")
                 if self.step % config.log_every == 0:
-                    self.summaries.scalars("train", self.step, {"loss": np.mean(losses[-config.log_every:]),
-                                                                 "images_per_second": speed})
+                    self.summaries.scalars(
+                        "train", self.step, {"loss": np.mean(losses[-config.log_every :]), "images_per_second": speed}
+                    )
                 if self.step % config.checkpoint_every == 0 and self.step < first + self.steps_per_epoch:
                     self.save_checkpoint()
         return total / len(losses) if losses else float("nan"), speed
@@ -97,9 +104,14 @@ class Trainer:
     def end_epoch(self, train_loss, speed, val):
         """Records the epoch: best.keras if it is the best on val, last.keras, metrics, a checkpoint."""
         self.epoch += 1
-        record = {"epoch": self.epoch, "step": self.step, "train_loss": train_loss, "images_per_second": speed,
-                  "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-                  **{f"val_{name}": value for name, value in val.items()}}
+        record = {
+            "epoch": self.epoch,
+            "step": self.step,
+            "train_loss": train_loss,
+            "images_per_second": speed,
+            "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            **{f"val_{name}": value for name, value in val.items()},
+        }
         if self.chief:
             self.write_epoch(record)
         self.save_checkpoint()
@@ -114,8 +126,10 @@ class Trainer:
         files.save_model(self.model, os.path.join(workdir, files.LAST))
         files.write_metrics(workdir, files.read_metrics(workdir) + [record])
         self.summaries.scalars("val", self.step, {k[4:]: v for k, v in record.items() if k.startswith("val_")})
-        tqdm.write(f"epoch {self.epoch}: train loss {record['train_loss']:.4f}, val {key[4:]} {record[key]:.4f}"
-                   f"{' (best)' if record['best'] else ''}")
+        tqdm.write(
+            f"epoch {self.epoch}: train loss {record['train_loss']:.4f}, val {key[4:]} {record[key]:.4f}"
+            f"{' (best)' if record['best'] else ''}"
+        )
 
     def save_checkpoint(self):
         self.checkpointer.step.assign(self.step)

@@ -8,13 +8,23 @@ import tensorflow as tf
 from pel_keras.training import workdir as files
 from pel_keras.training.checkpoints import Checkpointer
 from pel_keras.training.data import (
-    check_run_crops, dataset_manifest, epoch_images, train_dataset_fn, val_dataset_fn, write_run_manifest,
+    check_run_crops,
+    dataset_manifest,
+    epoch_images,
+    train_dataset_fn,
+    val_dataset_fn,
+    write_run_manifest,
 )
 from pel_keras.training.loop import Trainer
 from pel_keras.training.model import build_training_model, precision_policy
 from pel_keras.training.optimizer import make_optimizer
 from pel_keras.training.strategy import (
-    check_batch_size, cluster_size, is_chief, select_strategy, strategy_name, task_name,
+    check_batch_size,
+    cluster_size,
+    is_chief,
+    select_strategy,
+    strategy_name,
+    task_name,
 )
 
 
@@ -46,12 +56,19 @@ def train(config, strategy=None):
         rows = write_run_manifest(config, manifest)
         check_run_crops(config, rows, files.crop_cache(config.workdir, is_chief(strategy), task_name(strategy)))
         steps_per_epoch = config.steps_per_epoch or max(1, epoch_images(config, rows["train"]) // config.batch_size)
-        data_info = {"train_frames": len(rows["train"]), "val_frames": len(rows["val"]),
-                     "val_videos": len({row["video"] for row in rows["val"]})}
+        data_info = {
+            "train_frames": len(rows["train"]),
+            "val_frames": len(rows["val"]),
+            "val_videos": len({row["video"] for row in rows["val"]}),
+        }
         return _fit(
-            config, strategy, lambda seed: train_dataset_fn(config, manifest, seed),
+            config,
+            strategy,
+            lambda seed: train_dataset_fn(config, manifest, seed),
             val_dataset_fn(config, manifest, [row["path"] for row in rows["val"]]),
-            [row["video"] for row in rows["val"]], steps_per_epoch, data_info,
+            [row["video"] for row in rows["val"]],
+            steps_per_epoch,
+            data_info,
         )
 
 
@@ -75,12 +92,16 @@ def _fit(config, strategy, train_data, val_dataset_fn, val_videos, steps_per_epo
         keras.utils.set_random_seed(config.seed)
         model, optimizer = build_model_and_optimizer(config, strategy, config.epochs * steps_per_epoch)
         with strategy.scope():
-            checkpointer = Checkpointer(config.workdir, is_chief(strategy), task_name(strategy), model,
-                                        optimizer, config.keep_checkpoints)
+            checkpointer = Checkpointer(
+                config.workdir, is_chief(strategy), task_name(strategy), model, optimizer, config.keep_checkpoints
+            )
         resumed_from = checkpointer.restore()
         if is_chief(strategy) and resumed_from:
-            print(f"Resuming from {resumed_from}: step {int(checkpointer.step.numpy())}, "
-                  f"{int(checkpointer.epoch.numpy())} epochs done.", flush=True)
+            print(
+                f"Resuming from {resumed_from}: step {int(checkpointer.step.numpy())}, "
+                f"{int(checkpointer.epoch.numpy())} epochs done.",
+                flush=True,
+            )
         if is_chief(strategy):
             environment = _environment(strategy, policy, steps_per_epoch, resumed_from, data_info or {})
             files.write_settings(config, environment)
@@ -106,8 +127,14 @@ def build_model_and_optimizer(config, strategy, total_steps=None):
 def _environment(strategy, policy, steps_per_epoch, resumed_from, data_info):
     """What ``environment.json`` records about the machines and the data of the latest start."""
     return {
-        "strategy": strategy_name(strategy), "replicas": strategy.num_replicas_in_sync,
-        "workers": cluster_size(), "devices": [d.name for d in tf.config.list_logical_devices()],
-        "precision_policy": policy, "steps_per_epoch": steps_per_epoch, "resumed_from": resumed_from,
-        "tensorflow": tf.__version__, "keras": keras.__version__, **data_info,
+        "strategy": strategy_name(strategy),
+        "replicas": strategy.num_replicas_in_sync,
+        "workers": cluster_size(),
+        "devices": [d.name for d in tf.config.list_logical_devices()],
+        "precision_policy": policy,
+        "steps_per_epoch": steps_per_epoch,
+        "resumed_from": resumed_from,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        **data_info,
     }

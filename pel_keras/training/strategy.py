@@ -57,5 +57,6 @@ def check_batch_size(strategy, batch_size):
     """Raises a ValueError naming ``--batch_size`` unless it splits evenly over the replicas."""
     replicas = strategy.num_replicas_in_sync
     if batch_size % replicas:
-        raise ValueError(f"--batch_size: the global batch must split evenly over the {replicas} replicas, "
-                         f"got {batch_size}.")
+        raise ValueError(
+            f"--batch_size: the global batch must split evenly over the {replicas} replicas, got {batch_size}."
+        )

@@ -13,7 +13,9 @@ class Summaries:
     def __init__(self, logdir, enabled):
         self.logdir, self.writers = logdir, {}
         if enabled:
-            self.writers = {name: tf.summary.create_file_writer(os.path.join(logdir, name)) for name in ("train", "val")}
+            self.writers = {
+                name: tf.summary.create_file_writer(os.path.join(logdir, name)) for name in ("train", "val")
+            }
 
     def scalars(self, split, step, values):
         """Writes ``values`` (name -> number) for ``split`` (``train`` or ``val``) at ``step``.

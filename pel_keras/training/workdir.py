@@ -45,8 +45,10 @@ def crop_cache(workdir, chief, task):
 
 def damaged(path, reason):
     """The ValueError for a run file that cannot be read back: its path, why, and what to do."""
-    return ValueError(f"--workdir: cannot resume from {path}: {reason}. The file is damaged: restore it from a "
-                      "copy, or train in a new --workdir.")
+    return ValueError(
+        f"--workdir: cannot resume from {path}: {reason}. The file is damaged: restore it from a "
+        "copy, or train in a new --workdir."
+    )
 
 
 def check_resumable(config):
@@ -72,8 +74,10 @@ def check_resumable(config):
         if field.name not in allowed and getattr(config, field.name) != getattr(previous, field.name)
     ]
     if changed:
-        raise ValueError(f"--workdir: {config.workdir} holds a run with other settings, so it cannot be "
-                         f"resumed with {', '.join(changed)}. Use the run's flags ({FLAGS}) or a new --workdir.")
+        raise ValueError(
+            f"--workdir: {config.workdir} holds a run with other settings, so it cannot be "
+            f"resumed with {', '.join(changed)}. Use the run's flags ({FLAGS}) or a new --workdir."
+        )
 
 
 def write_settings(config, environment):

@@ -35,8 +35,10 @@ class ClassActivationMaps:
         kernel, bias = model.get_layer("classifier").get_weights()
         channels = [tensor.shape[-1] for tensor in self.taps.values()]
         if kernel.shape != (sum(channels), 1):
-            raise ValueError(f"classifier kernel {kernel.shape} does not match the pooled features "
-                             f"{dict(zip(self.taps, channels))} of model {model.name!r}")
+            raise ValueError(
+                f"classifier kernel {kernel.shape} does not match the pooled features "
+                f"{dict(zip(self.taps, channels))} of model {model.name!r}"
+            )
         rows = np.split(kernel[:, 0].astype(np.float32), np.cumsum(channels)[:-1])
         self.weights = dict(zip(self.taps, rows))
         self.bias = float(bias[0])

@@ -25,8 +25,9 @@ def save_grid(path, title, row_labels, columns):
         columns: ``[(column title, [RGB uint8 image or None for each row])]``; None leaves the cell empty.
     """
     rows = len(row_labels)
-    figure = Figure(figsize=(len(columns) * PANEL_INCHES, rows * PANEL_INCHES + TITLE_INCHES), dpi=DPI,
-                    layout="constrained")
+    figure = Figure(
+        figsize=(len(columns) * PANEL_INCHES, rows * PANEL_INCHES + TITLE_INCHES), dpi=DPI, layout="constrained"
+    )
     FigureCanvasAgg(figure)
     axes = figure.subplots(rows, len(columns), squeeze=False)
     for column, (heading, images) in enumerate(columns):

@@ -51,8 +51,10 @@ class Faces:
 def _mask_crop(path, frame, face, shape, size, margin, max_megapixels):
     mask = cv2.cvtColor(read_frame(path, frame, max_megapixels), cv2.COLOR_BGR2GRAY)
     if mask.shape != shape:
-        raise ValueError(f"mask {path} is {mask.shape[1]}x{mask.shape[0]} pixels but its image is "
-                         f"{shape[1]}x{shape[0]}: a mask must match its frame")
+        raise ValueError(
+            f"mask {path} is {mask.shape[1]}x{mask.shape[0]} pixels but its image is "
+            f"{shape[1]}x{shape[0]}: a mask must match its frame"
+        )
     return crop_face(mask, face, size, margin)[0].astype(np.float32) / 255.0
 
 
@@ -80,8 +82,9 @@ def read_faces(images, masks, size, frame=0, detector="yunet", margin=1.3, max_m
         if not faces:
             raise ValueError(f"{path}: no face found (detector {detector!r}); give face crops with --detector=none")
         crops.append(crop_face(rgb, faces[0], size, margin)[0])
-        mask_crops.append(_mask_crop(mask_path, frame, faces[0], rgb.shape[:2], size, margin, max_megapixels)
-                          if mask_path else None)
+        mask_crops.append(
+            _mask_crop(mask_path, frame, faces[0], rgb.shape[:2], size, margin, max_megapixels) if mask_path else None
+        )
     return Faces(np.stack(crops), mask_crops, [os.path.basename(os.path.normpath(p)) for p in images])
 
 
@@ -101,8 +104,17 @@ def _taps(model, figures):
     return taps, cams, skipped
 
 
-def make_figures(model_path, images, masks=(), output_dir=".", figures=(2, 3, 4), frame=0, detector="yunet",
-                 margin=1.3, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
+def make_figures(
+    model_path,
+    images,
+    masks=(),
+    output_dir=".",
+    figures=(2, 3, 4),
+    frame=0,
+    detector="yunet",
+    margin=1.3,
+    max_megapixels=DEFAULT_MAX_MEGAPIXELS,
+):
     """Writes the PNG of each figure in ``figures`` (numbers 2, 3, 4) into ``output_dir``.
 
     ``frame``, ``detector``, ``margin`` and ``max_megapixels`` are :func:`read_faces`'s.
@@ -127,7 +139,9 @@ def make_figures(model_path, images, masks=(), output_dir=".", figures=(2, 3, 4)
             maps = cams({s: arrays[f"cam/{s}"] for s in cams.weights})
             written[figure] = cam_figure(path, faces.crops, maps, faces.masks, labels)
         else:
-            residuals = {s: enhancement_residual(arrays[f"fig{figure}/{s}/in"], arrays[f"fig{figure}/{s}/out"])
-                         for s in model_streams(model)}
+            residuals = {
+                s: enhancement_residual(arrays[f"fig{figure}/{s}/in"], arrays[f"fig{figure}/{s}/out"])
+                for s in model_streams(model)
+            }
             written[figure] = residual_figure(path, RESIDUALS[figure][0], faces.crops, residuals, faces.masks, labels)
     return written, skipped

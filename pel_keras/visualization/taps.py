@@ -31,8 +31,10 @@ def load_graph_model(path, purpose):
     """
     path = os.fspath(path)
     if not path.endswith(".keras"):
-        raise ModelError(f"{path}: {purpose} needs the .keras model (it reads the features inside the graph; "
-                         "a SavedModel, .tflite or .onnx export keeps only the probability)")
+        raise ModelError(
+            f"{path}: {purpose} needs the .keras model (it reads the features inside the graph; "
+            "a SavedModel, .tflite or .onnx export keeps only the probability)"
+        )
     try:
         check_keras_file(path)
     except (OSError, ValueError) as error:  # missing, unreadable, truncated: the true reason, named

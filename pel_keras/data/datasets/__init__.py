@@ -53,8 +53,10 @@ def check_ids(records):
         folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
     nested = sorted(folders & set(seen))
     if nested:
-        raise ValueError(f"video id {nested[0]!r} ({seen[nested[0]]}) is also a folder of other ids; "
-                         "move the media below it into a folder of their own")
+        raise ValueError(
+            f"video id {nested[0]!r} ({seen[nested[0]]}) is also a folder of other ids; "
+            "move the media below it into a folder of their own"
+        )
 
 
 def dataset_tag(name, root, compression="c23"):

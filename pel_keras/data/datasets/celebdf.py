@@ -41,8 +41,10 @@ def read_celebdf(root):
         for path in list_files(require(os.path.join(root, folder), "Celeb-DF folder"), is_video):
             name = f"{folder}/{os.path.basename(path)}"
             if name in test and test[name] != label:
-                raise ValueError(f"{TEST_LIST} labels {name} as {'fake' if test[name] else 'real'}, "
-                                 f"but {folder}/ holds {'fake' if label else 'real'} videos")
+                raise ValueError(
+                    f"{TEST_LIST} labels {name} as {'fake' if test[name] else 'real'}, "
+                    f"but {folder}/ holds {'fake' if label else 'real'} videos"
+                )
             records.append(Record(path, label, "test" if name in test else "train", f"{folder}/{stem(path)}", folder))
     missing = set(test) - {f"{r.source}/{os.path.basename(r.path)}" for r in records}
     for name in sorted(missing):

@@ -29,7 +29,7 @@ def read_pairs(path):
     pairs = read_json(path, "FF++ split list", list)
     for item in pairs:
         if not (isinstance(item, list) and len(item) == 2 and all(isinstance(v, str) for v in item)):
-            raise ValueError(f"FF++ split list {path} holds {item!r}, expected pairs of ids such as [\"071\", \"054\"]")
+            raise ValueError(f'FF++ split list {path} holds {item!r}, expected pairs of ids such as ["071", "054"]')
     return pairs
 
 

@@ -72,8 +72,9 @@ def read_json(path, what, kind):
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"{what} {path} is not valid JSON: {error.msg} at line {error.lineno} column "
-                         f"{error.colno}") from None
+        raise ValueError(
+            f"{what} {path} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
     if not isinstance(value, kind):
         expected = "an object" if kind is dict else "a list"
         raise ValueError(f"{what} {path} holds a JSON {type(value).__name__}, expected {expected}")

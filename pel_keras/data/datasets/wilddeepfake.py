@@ -9,7 +9,12 @@ import os
 from pel_keras.data.datasets.records import FAKE, REAL, Record, carve_val, require
 from pel_keras.data.media import list_images
 
-FOLDERS = {"real_train": (REAL, "train"), "fake_train": (FAKE, "train"), "real_test": (REAL, "test"), "fake_test": (FAKE, "test")}
+FOLDERS = {
+    "real_train": (REAL, "train"),
+    "fake_train": (FAKE, "train"),
+    "real_test": (REAL, "test"),
+    "fake_test": (FAKE, "test"),
+}
 
 
 def sequences(folder):
@@ -25,6 +30,13 @@ def read_wilddeepfake(root, val_fraction=0.1):
         base = require(os.path.join(root, folder), "WildDeepfake folder")
         for sequence in sequences(base):
             video = f"{folder}/{os.path.relpath(sequence, base)}"
-            records.append(Record(sequence, label, carve_val(video, val_fraction) if split == "train" else split,
-                                  video, "fake" if label else "real"))
+            records.append(
+                Record(
+                    sequence,
+                    label,
+                    carve_val(video, val_fraction) if split == "train" else split,
+                    video,
+                    "fake" if label else "real",
+                )
+            )
     return records
