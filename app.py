@@ -24,7 +24,7 @@ from absl import app, flags  # noqa: E402
 from pel_keras import cli  # noqa: E402
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP  # noqa: E402
 from pel_keras.data.faces import DETECTORS  # noqa: E402
-from pel_keras.evaluation.predictors import ModelError  # noqa: E402
+from pel_keras.inference.predictors import ModelError  # noqa: E402
 from pel_keras.prediction.predict import PredictConfig  # noqa: E402
 
 FLAGS = flags.FLAGS

@@ -18,7 +18,7 @@ from absl import app, flags
 from pel_keras import cli
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP
 from pel_keras.data.faces import DETECTORS
-from pel_keras.evaluation.predictors import ModelError
+from pel_keras.inference.predictors import ModelError
 from pel_keras.prediction.predict import PredictConfig, json_settings, predict
 from pel_keras.prediction.results import OK, lines, write_json
 from pel_keras.prediction.scorer import Scorer

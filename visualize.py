@@ -20,7 +20,7 @@ from pel_keras import cli
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP
 from pel_keras.data.faces import DETECTORS
 from pel_keras.data.media import MediaError
-from pel_keras.evaluation.predictors import ModelError
+from pel_keras.inference.predictors import ModelError
 from pel_keras.visualization.paper_figures import FIGURES, make_figures
 
 FLAGS = flags.FLAGS

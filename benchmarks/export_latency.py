@@ -27,13 +27,13 @@ import tensorflow as tf  # noqa: E402
 from absl import app, flags, logging  # noqa: E402
 
 import pel_keras  # noqa: E402
-from pel_keras.evaluation.predictors import load_predictor  # noqa: E402
 from pel_keras.export.onnx import write_onnx  # noqa: E402
 from pel_keras.export.parity import keras_predictor  # noqa: E402
 from pel_keras.export.report import size_bytes  # noqa: E402
 from pel_keras.export.samples import sample_faces  # noqa: E402
 from pel_keras.export.savedmodel import write_saved_model  # noqa: E402
 from pel_keras.export.tflite import QUANTIZATIONS, write_tflite  # noqa: E402
+from pel_keras.inference.predictors import load_predictor  # noqa: E402
 from pel_keras.models.complexity import count_flops  # noqa: E402
 
 FLAGS = flags.FLAGS

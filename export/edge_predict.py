@@ -4,7 +4,7 @@
     python export/edge_predict.py --model=pel_fp32.tflite --frames=32 --threads=4 --json clip.mp4
 
 Needs only numpy, OpenCV, yuface (the face detector) and ai-edge-litert, plus pel_keras/data/{faces,media,
-image_header,decoding,video}.py, pel_keras/export/{contract,edge}.py, pel_keras/evaluation/{predictors,
+image_header,decoding,video}.py, pel_keras/export/edge.py, pel_keras/inference/{contract,predictors,
 tflite_ops}.py and pel_keras/files/readable.py: copy those to the device. A .tflite with custom or Flex
 operators (code from outside LiteRT's builtin kernels) is refused unless --trust_model is given. Prints one
 line per sampled frame (frame index, face box, fake probability) and the
@@ -19,8 +19,8 @@ import sys
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP  # noqa: E402
 from pel_keras.data.faces import make_detector  # noqa: E402
 from pel_keras.data.media import MediaError  # noqa: E402
-from pel_keras.evaluation.predictors import ModelError, load_predictor  # noqa: E402
 from pel_keras.export.edge import overall_probability, report_margin, score_media  # noqa: E402
+from pel_keras.inference.predictors import ModelError, load_predictor  # noqa: E402
 
 
 def _at_least(lowest, kind):

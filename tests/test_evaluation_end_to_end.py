@@ -10,8 +10,8 @@ from sklearn.metrics import roc_auc_score
 
 from pel_keras.data.perturb import DEFAULT_STRENGTHS, perturb_dataset
 from pel_keras.evaluation.outputs import Scored, save_evaluation
-from pel_keras.evaluation.predictors import load_predictor
 from pel_keras.evaluation.runner import score_batches
+from pel_keras.inference.predictors import load_predictor
 
 
 def _batches():

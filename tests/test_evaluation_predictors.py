@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from ai_edge_litert.interpreter import Interpreter
 
-from pel_keras.evaluation.predictors import ModelError, load_predictor
+from pel_keras.inference.predictors import ModelError, load_predictor
 
 SIZE = 8
 

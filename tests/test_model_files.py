@@ -9,7 +9,7 @@ import keras
 import pytest
 
 import pel_keras
-from pel_keras.evaluation.predictors import ModelError, load_predictor
+from pel_keras.inference.predictors import ModelError, load_predictor
 from pel_keras.visualization.taps import load_graph_model
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -88,7 +88,7 @@ def test_a_model_this_user_may_not_read_is_named_permission_denied(saved, tmp_pa
     locked.write_bytes(saved.read_bytes())
     locked.chmod(0)
     code = (
-        "import sys, pel_keras\nfrom pel_keras.evaluation.predictors import load_predictor\n"
+        "import sys, pel_keras\nfrom pel_keras.inference.predictors import load_predictor\n"
         "for load in (load_predictor, pel_keras.load_model):\n"
         "    try:\n        load(sys.argv[1])\n    except Exception as error:\n"
         "        print(type(error).__name__, error)\n"

@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 from onnx import TensorProto, helper
 
-from pel_keras.evaluation.predictors import ModelError, UntrustedModelError, load_predictor
+from pel_keras.inference.predictors import ModelError, UntrustedModelError, load_predictor
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = evaluation_runs.SIZE

@@ -15,7 +15,7 @@ import trained_run
 
 from pel_keras.data.faces import crop_face, detect_faces, make_detector, square_box
 from pel_keras.data.video import sample_frames
-from pel_keras.evaluation.predictors import ModelError
+from pel_keras.inference.predictors import ModelError
 from pel_keras.prediction.inputs import expand_inputs
 from pel_keras.prediction.predict import DETECTING, READING, SCORING, PredictConfig, predict, predict_input
 from pel_keras.prediction.scorer import Scorer

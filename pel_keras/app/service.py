@@ -17,7 +17,7 @@ from pel_keras.app.drawing import draw_boxes, fit_for_display
 from pel_keras.app.model_card import model_format
 from pel_keras.data.faces import make_detector
 from pel_keras.data.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, MediaError, is_image, is_video
-from pel_keras.evaluation.predictors import ModelError
+from pel_keras.inference.predictors import ModelError
 from pel_keras.prediction.heatmaps import draw_heatmap, write_image
 from pel_keras.prediction.inputs import expand_inputs
 from pel_keras.prediction.predict import DETECTING, READING, SCORING, json_settings, predict_input

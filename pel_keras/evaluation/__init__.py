@@ -1,1 +1,4 @@
-"""Evaluation of PEL detectors: metrics, predictors for every export format, scoring and reports (paper Sec. 4)."""
+"""Evaluation of PEL detectors: metrics, scoring and reports (paper Sec. 4).
+
+Models are loaded through :mod:`pel_keras.inference`.
+"""

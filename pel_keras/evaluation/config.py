@@ -58,7 +58,7 @@ class EvalConfig:
         model: an artifact to evaluate instead of `workdir/best.keras`: `.keras`, SavedModel folder,
             `.tflite` or `.onnx`.
         trust_model: also load a model that runs code of its own (a SavedModel, a `.tflite` with custom
-            operators; see `pel_keras.evaluation.predictors.load_predictor`).
+            operators; see `pel_keras.inference.predictors.load_predictor`).
         cross: evaluate on other datasets (Table 2); robustness: under perturbations (Table 3). Neither:
             intra-dataset (Table 1).
         datasets: the test datasets of `cross` (tags); empty: Table 2's for the training dataset.

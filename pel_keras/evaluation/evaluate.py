@@ -15,11 +15,11 @@ from pel_keras.evaluation.config import CONFIG, EvalConfig, RunSettings, read_ru
 from pel_keras.evaluation.data import TestSet, find_test_set, frame_batches
 from pel_keras.evaluation.outputs import Scored, save_evaluation
 from pel_keras.evaluation.paper_tables import DATASET_NAMES, cross_datasets
-from pel_keras.evaluation.predictors import Predictor, load_predictor
 from pel_keras.evaluation.records import CLEAN
 from pel_keras.evaluation.report import condition_label
 from pel_keras.evaluation.runner import score_batches
 from pel_keras.files.readable import check_readable
+from pel_keras.inference.predictors import Predictor, load_predictor
 
 
 @dataclasses.dataclass(frozen=True)

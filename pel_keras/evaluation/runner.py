@@ -46,7 +46,7 @@ def score_batches(predictor, batches, description=None, progress=True):
 
     Args:
         predictor: callable `images (B, H, W, 3) float32 RGB 0..255 -> fake probabilities (B,)`, e.g. a
-            `pel_keras.evaluation.predictors.Predictor`.
+            `pel_keras.inference.predictors.Predictor`.
         batches: iterable of `(images, labels, video_ids, paths)`.
         description: label of the progress bar (e.g. the dataset tag).
         progress: show a tqdm progress bar (on stderr).

@@ -1,7 +1,7 @@
 """Fake probabilities of the faces in an image or a video with a ``.tflite`` model, without TensorFlow.
 
 Imports numpy, OpenCV, the face, media and frame modules of :mod:`pel_keras.data` (numpy + OpenCV) and,
-through :func:`~pel_keras.evaluation.predictors.load_predictor`, ``ai_edge_litert``: what an edge box installs.
+through :func:`~pel_keras.inference.predictors.load_predictor`, ``ai_edge_litert``: what an edge box installs.
 Frames are sampled at equal intervals, the largest face of each is cropped the way the training crops
 were (``export_report.json`` beside the model gives the margin) and the model scores it; the media's
 score is the mean over the frames with a face, as for videos in the evaluation.
@@ -16,7 +16,7 @@ import numpy as np
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
 from pel_keras.data.faces import crop_face, detect_faces
 from pel_keras.data.video import sample_frames
-from pel_keras.export.contract import DEFAULT_MARGIN, REPORT_NAME
+from pel_keras.inference.contract import DEFAULT_MARGIN, REPORT_NAME
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +42,7 @@ def score_media(path, predictor, detector, num_frames=16, margin=DEFAULT_MARGIN,
 
     Args:
         path: the media file or folder.
-        predictor: a :class:`~pel_keras.evaluation.predictors.Predictor` of a square-input model.
+        predictor: a :class:`~pel_keras.inference.predictors.Predictor` of a square-input model.
         detector: a face detector of :func:`pel_keras.data.faces.make_detector`.
         num_frames: frames sampled at equal intervals (an image is one frame).
         margin: the face-crop margin of the training crops.

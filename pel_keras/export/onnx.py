@@ -9,8 +9,8 @@ have to feed.
 
 import tensorflow as tf
 
-from pel_keras.export.contract import SIGNATURE_KEY
 from pel_keras.export.isolated import in_fresh_process
+from pel_keras.inference.contract import SIGNATURE_KEY
 
 OPSET = 17
 

@@ -1,6 +1,6 @@
 """Parity of exported files with the Keras model: the largest difference of the fake probability on the
 same images, fed at batch size 1 and at batch size 4, through each runtime's
-:func:`~pel_keras.evaluation.predictors.load_predictor`.
+:func:`~pel_keras.inference.predictors.load_predictor`.
 
 fp32 TFLite, SavedModel and ONNX must stay within :data:`TOLERANCE` of Keras; quantized files (fp16, int8)
 must meet a :class:`~pel_keras.export.quantized.QuantizedCriterion` (ranking, AUC and verdicts kept); other
@@ -11,8 +11,8 @@ difference and, where the images carry both labels, the AUC beside the Keras mod
 import numpy as np
 
 from pel_keras.evaluation.metrics import roc_auc
-from pel_keras.evaluation.predictors import Predictor
 from pel_keras.export.quantized import QuantizedCriterion, judge
+from pel_keras.inference.predictors import Predictor
 
 TOLERANCE = 1e-4
 BATCH_SIZES = (1, 4)

@@ -4,8 +4,8 @@ import importlib.metadata
 import json
 import os
 
-from pel_keras.export.contract import REPORT_NAME
 from pel_keras.files.atomic import atomic_write
+from pel_keras.inference.contract import REPORT_NAME
 
 _PACKAGES = ("tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime", "ai-edge-litert")
 

@@ -15,15 +15,15 @@ import time
 
 import numpy as np
 
-from pel_keras.evaluation.predictors import load_predictor
 from pel_keras.export import report as reports
-from pel_keras.export.contract import REPORT_NAME, app_contract
 from pel_keras.export.onnx import write_onnx
 from pel_keras.export.parity import keras_predictor, measure_parity
 from pel_keras.export.samples import manifest_images, sample_faces
 from pel_keras.export.savedmodel import write_saved_model
 from pel_keras.export.tflite import QUANTIZATIONS, io_details, write_tflite
 from pel_keras.files.atomic import atomic_output
+from pel_keras.inference.contract import REPORT_NAME, app_contract
+from pel_keras.inference.predictors import load_predictor
 
 FORMATS = ("savedmodel", "tflite", "onnx")
 SAVED_MODEL_DIR, ONNX_FILE = "saved_model", "pel.onnx"

@@ -12,7 +12,7 @@ from skimage import data
 
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.manifest import read_split
-from pel_keras.export.contract import DEFAULT_MARGIN
+from pel_keras.inference.contract import DEFAULT_MARGIN
 
 
 def _portraits():

@@ -8,7 +8,7 @@ Keras model, ``keras.layers.TFSMLayer(path, call_endpoint="serve")``.
 import keras
 import tensorflow as tf
 
-from pel_keras.export.contract import INPUT_NAME, OUTPUT_NAME, SAVED_MODEL_ENDPOINT
+from pel_keras.inference.contract import INPUT_NAME, OUTPUT_NAME, SAVED_MODEL_ENDPOINT
 
 
 def input_spec(model, batch_size=None):

@@ -15,7 +15,7 @@ import os
 import keras
 
 import pel_keras
-from pel_keras.export.contract import DEFAULT_MARGIN
+from pel_keras.inference.contract import DEFAULT_MARGIN
 
 RUN_MODEL, RUN_CONFIG = "best.keras", "config.json"
 

@@ -17,8 +17,8 @@ import collections
 import numpy as np
 import tensorflow as tf
 
-from pel_keras.export.contract import SIGNATURE_KEY
 from pel_keras.export.isolated import in_fresh_process
+from pel_keras.inference.contract import SIGNATURE_KEY
 
 QUANTIZATIONS = ("fp32", "fp16", "int8")
 

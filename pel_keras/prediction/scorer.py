@@ -1,6 +1,6 @@
 """The model behind ``predict.py``: face crops in, fake probabilities (and, for heatmaps, CAMs) out.
 
-Scores come from :func:`pel_keras.evaluation.predictors.load_predictor`, so a ``.keras`` model, a SavedModel
+Scores come from :func:`pel_keras.inference.predictors.load_predictor`, so a ``.keras`` model, a SavedModel
 (only when trusted: it runs its own graph), a ``.tflite`` or an ``.onnx`` file all work. Heatmaps need the
 ``.keras`` model: the class activation map (Fig. 2, Zhou et al. 2016) reads each stream's last features
 inside the graph; then one forward pass gives both the probability and the maps.
@@ -8,7 +8,7 @@ inside the graph; then one forward pass gives both the probability and the maps.
 
 import numpy as np
 
-from pel_keras.evaluation.predictors import ModelError, load_predictor
+from pel_keras.inference.predictors import ModelError, load_predictor
 from pel_keras.visualization.cam import ClassActivationMaps
 from pel_keras.visualization.taps import FeatureModel, load_graph_model
 
@@ -23,7 +23,7 @@ class Scorer:
         batch_size: crops per model call.
         image_size: the crop side, for a model whose input size is dynamic (otherwise the model's).
         num_threads: threads of a ``.tflite`` or ``.onnx`` model (as
-            :func:`~pel_keras.evaluation.predictors.load_predictor`).
+            :func:`~pel_keras.inference.predictors.load_predictor`).
         trusted: also load models that run code of their own (a SavedModel; as ``load_predictor``).
 
     Raises:

@@ -11,8 +11,8 @@ import keras
 import numpy as np
 
 import pel_keras
-from pel_keras.evaluation.predictors import ModelError
 from pel_keras.files.readable import check_keras_file
+from pel_keras.inference.predictors import ModelError
 from pel_keras.models.pel import MUTUAL_ENHANCEMENT_STAGES, NOISE_ENHANCEMENT_STAGES
 
 STREAM_ORDER = ("rgb", "freq")  # the order of the streams in the graph, the mutual module and the classifier

@@ -214,7 +214,7 @@ def _refuse_untrusted(path, loader):
             "writing and reading files among them"
         )
     elif loader is _load_tflite:
-        from pel_keras.evaluation.tflite_ops import custom_operators
+        from pel_keras.inference.tflite_ops import custom_operators
 
         names = custom_operators(path)
         if not names:
