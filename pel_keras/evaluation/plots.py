@@ -6,9 +6,9 @@ Drawn on a bare Agg canvas, so nothing touches pyplot's global state or needs a 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from pel_keras.evaluation.metrics import DegenerateInputError, roc_auc, roc_curve
 from pel_keras.evaluation.records import LEVELS
 from pel_keras.files.atomic import atomic_output
+from pel_keras.metrics import DegenerateInputError, roc_auc, roc_curve
 
 
 def _level_arrays(scores, level):

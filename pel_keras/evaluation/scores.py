@@ -10,8 +10,8 @@ import functools
 
 import numpy as np
 
-from pel_keras.evaluation.metrics import summarize
 from pel_keras.files.atomic import atomic_output
+from pel_keras.metrics import summarize
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,9 +10,9 @@ difference and, where the images carry both labels, the AUC beside the Keras mod
 
 import numpy as np
 
-from pel_keras.evaluation.metrics import roc_auc
 from pel_keras.export.quantized import QuantizedCriterion, judge
 from pel_keras.inference.predictors import Predictor
+from pel_keras.metrics import roc_auc
 
 TOLERANCE = 1e-4
 BATCH_SIZES = (1, 4)

@@ -7,7 +7,7 @@ from scipy.interpolate import interp1d
 from scipy.optimize import brentq
 from sklearn import metrics as skm
 
-from pel_keras.evaluation import metrics
+from pel_keras import metrics
 
 
 def _random_case(seed, n=300, ties=False):
