@@ -159,3 +159,46 @@ def summarize(labels, scores, threshold=0.5):
     if np.ptp(scores) == 0.0:
         notes = (f"all {scores.size} scores equal {scores[0]:.6g}: no ranking, so AUC = EER = 0.5 by construction",)
     return Metrics(acc=acc, notes=notes, **ranking, **counts)
+
+
+@dataclasses.dataclass(frozen=True)
+class VideoScores:
+    """One row per video, sorted by video id: its label, mean fake probability and number of frames."""
+
+    videos: np.ndarray
+    labels: np.ndarray
+    probabilities: np.ndarray
+    frames: np.ndarray
+
+
+def video_level(videos, labels, probabilities):
+    """The paper's video-level scores: each video's score is the mean fake probability of its frames.
+
+    Args:
+        videos: `(N,)` video id of each frame.
+        labels: `(N,)` label of each frame (a video's frames share it).
+        probabilities: `(N,)` fake probability of each frame.
+
+    Returns:
+        A `VideoScores`.
+
+    Raises:
+        ValueError: a video has frames of both labels.
+    """
+    labels, probabilities = np.asarray(labels, np.float32), np.asarray(probabilities, np.float64)
+    videos, first, inverse, frames = np.unique(
+        np.asarray(videos), return_index=True, return_inverse=True, return_counts=True
+    )
+    fake_frames = np.bincount(inverse, weights=labels, minlength=len(videos))
+    mixed = videos[(fake_frames != 0) & (fake_frames != frames)]
+    if mixed.size:
+        raise ValueError(f"{mixed.size} videos have frames of both labels, e.g. {mixed[:3].tolist()}")
+    scores = np.bincount(inverse, weights=probabilities, minlength=len(videos)) / frames
+    return VideoScores(videos, labels[first], scores, frames)
+
+
+def mean_probability(probabilities):
+    """One input's score from its frames' fake probabilities: their mean (the video-level score of
+    `video_level` for a single video); None when no frame has one."""
+    probabilities = list(probabilities)
+    return float(np.mean(probabilities)) if probabilities else None

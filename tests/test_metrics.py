@@ -115,3 +115,23 @@ def test_invalid_inputs_raise(labels, scores, message):
 def test_invalid_threshold_raises():
     with pytest.raises(ValueError, match="threshold must lie in"):
         metrics.summarize([0, 1], [0.1, 0.9], threshold=1.5)
+
+
+def test_video_level_is_the_mean_of_each_videos_frames_sorted_by_id():
+    rng = np.random.default_rng(0)
+    videos = rng.choice(["b", "a", "c", "d"], size=40)
+    labels = np.isin(videos, ["a", "c"]).astype(np.float32)
+    probabilities = rng.random(40, dtype=np.float32)
+    level = metrics.video_level(videos, labels, probabilities)
+    assert level.videos.tolist() == ["a", "b", "c", "d"]
+    for video, label, score, frames in zip(level.videos, level.labels, level.probabilities, level.frames):
+        mine = probabilities[videos == video]
+        assert frames == mine.size and label == float(video in ("a", "c"))
+        assert score == pytest.approx(float(np.mean(mine.astype(np.float64))), rel=1e-12)
+    with pytest.raises(ValueError, match="1 videos have frames of both labels"):
+        metrics.video_level(["a", "a", "b"], [0, 1, 1], [0.1, 0.2, 0.3])
+
+
+def test_mean_probability_of_one_input():
+    assert metrics.mean_probability(p for p in (0.25, 0.5, 0.75)) == 0.5
+    assert metrics.mean_probability([]) is None

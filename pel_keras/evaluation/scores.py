@@ -11,17 +11,7 @@ import functools
 import numpy as np
 
 from pel_keras.files.atomic import atomic_output
-from pel_keras.metrics import summarize
-
-
-@dataclasses.dataclass(frozen=True)
-class VideoScores:
-    """One row per video, sorted by video id: its label, mean fake probability and number of frames."""
-
-    videos: np.ndarray
-    labels: np.ndarray
-    probabilities: np.ndarray
-    frames: np.ndarray
+from pel_keras.metrics import summarize, video_level
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,16 +39,8 @@ class FrameScores:
 
     @functools.cached_property
     def video_level(self):
-        """The `VideoScores` (computed once): mean probability per video id; a video's frames share its label."""
-        videos, first, inverse, frames = np.unique(
-            self.videos, return_index=True, return_inverse=True, return_counts=True
-        )
-        fake_frames = np.bincount(inverse, weights=self.labels, minlength=len(videos))
-        mixed = videos[(fake_frames != 0) & (fake_frames != frames)]
-        if mixed.size:
-            raise ValueError(f"{mixed.size} videos have frames of both labels, e.g. {mixed[:3].tolist()}")
-        probabilities = np.bincount(inverse, weights=self.probabilities, minlength=len(videos)) / frames
-        return VideoScores(videos, self.labels[first], probabilities, frames)
+        """The video-level `pel_keras.metrics.VideoScores` (computed once); a video's frames share its label."""
+        return video_level(self.videos, self.labels, self.probabilities)
 
 
 def level_metrics(scores, threshold=0.5):

@@ -17,6 +17,7 @@ from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
 from pel_keras.data.faces import crop_face, detect_faces
 from pel_keras.data.video import sample_frames
 from pel_keras.inference.contract import DEFAULT_MARGIN, REPORT_NAME
+from pel_keras.metrics import mean_probability
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,5 +73,4 @@ def score_media(path, predictor, detector, num_frames=16, margin=DEFAULT_MARGIN,
 
 def overall_probability(scores):
     """The mean fake probability over the frames with a face, or None when no frame had one."""
-    found = [score.probability for score in scores if score.probability is not None]
-    return float(np.mean(found)) if found else None
+    return mean_probability(score.probability for score in scores if score.probability is not None)

@@ -11,6 +11,7 @@ import json
 import numpy as np
 
 from pel_keras.files.atomic import atomic_write
+from pel_keras.metrics import mean_probability
 
 OK, NO_FACE, ERROR = "ok", "no_face", "error"
 
@@ -48,8 +49,7 @@ class InputResult:
     @property
     def score(self):
         """Mean probability of the largest face over the frames with a face; None without any face."""
-        scores = [frame.faces[0].probability for frame in self.frames if frame.faces]
-        return sum(scores) / len(scores) if scores else None
+        return mean_probability(frame.faces[0].probability for frame in self.frames if frame.faces)
 
     @property
     def verdict(self):

@@ -1,7 +1,8 @@
 """Validation during training: frame- and video-level scores on the val split, for model selection."""
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
+
+from pel_keras.metrics import DegenerateInputError, roc_auc, video_level
 
 EPSILON = 1e-7  # Keras' clipping of probabilities in binary cross-entropy
 
@@ -17,32 +18,25 @@ def predict(predict_step, dataset):
 
 
 def auc(labels, scores):
-    """ROC AUC, or NaN when ``labels`` hold a single class."""
-    return float(roc_auc_score(labels, scores)) if len(np.unique(labels)) == 2 else float("nan")
-
-
-def video_scores(videos, labels, probabilities):
-    """Per video: its label and the mean probability of its frames (the paper's video-level score)."""
-    names, inverse = np.unique(np.asarray(videos), return_inverse=True)
-    counts = np.bincount(inverse, minlength=len(names))
-    scores = np.bincount(inverse, weights=probabilities, minlength=len(names)) / counts
-    video_labels = np.zeros(len(names))
-    video_labels[inverse] = labels
-    return video_labels, scores
+    """ROC AUC (the one the evaluation report prints), or NaN when ``labels`` hold a single class."""
+    try:
+        return roc_auc(labels, scores)
+    except DegenerateInputError:
+        return float("nan")
 
 
 def metrics(probabilities, labels, videos):
     """``loss`` (mean BCE), ``accuracy`` (threshold 0.5), ``frame_auc`` and ``video_auc`` of one split."""
     clipped = np.clip(probabilities, EPSILON, 1 - EPSILON)
     loss = -np.mean(labels * np.log(clipped) + (1 - labels) * np.log(1 - clipped))
-    video_labels, scores = video_scores(videos, labels, probabilities)
+    videos = video_level(videos, labels, probabilities)
     return {
         "loss": float(loss),
         "accuracy": float(np.mean((probabilities > 0.5) == (labels > 0.5))),
         "frame_auc": auc(labels, probabilities),
-        "video_auc": auc(video_labels, scores),
+        "video_auc": auc(videos.labels, videos.probabilities),
         "frames": int(len(labels)),
-        "videos": int(len(scores)),
+        "videos": int(len(videos.videos)),
     }
 
 
