@@ -1,5 +1,7 @@
 """Model-level invariants of PEL: the paper's B4 configuration, insertion points, gradients, ablations."""
 
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -195,3 +197,9 @@ def test_missing_imagenet_weights_name_the_file_and_folder(tmp_path, monkeypatch
 def test_invalid_model_options_are_refused(options, message):
     with pytest.raises(ValueError, match=message):
         pel_keras.build_model(**{**SMALL, **options})
+
+
+def test_the_tiny_backbone_names_the_keras_it_needs_when_the_private_builder_is_gone(monkeypatch):
+    monkeypatch.setitem(sys.modules, "keras.src.applications.efficientnet", None)  # import fails as if removed
+    with pytest.raises(ImportError, match=rf"Keras {keras.__version__} does not have: install keras==3.15.1"):
+        pel_keras.build_model("efficientnet_tiny", image_size=32, weights=None)

@@ -1,15 +1,31 @@
 """The EfficientNet family from ``keras.applications``, cut into its 7 stages (the paper's blocks)."""
 
-import functools
 import os
 
 import keras
-from keras.src.applications.efficientnet import EfficientNet  # B0-B7's builder; keras.applications exports only those
 
-# A small member of the family for CPU demos and tests: EfficientNet's own compound scaling (Tan & Le 2019)
-# with width 0.25 and depth 0.5 of B0 (channels and block repeats), the same 7 stages, blocks and head. No
-# ImageNet weights exist for it.
-efficientnet_tiny = functools.partial(EfficientNet, 0.25, 0.5, 224, name="efficientnet_tiny")
+
+def efficientnet_tiny(**kwargs):
+    """A small member of the family for CPU demos and tests: EfficientNet's own compound scaling (Tan & Le
+    2019) with width 0.25 and depth 0.5 of B0 (channels and block repeats), the same 7 stages, blocks and
+    head. No ImageNet weights exist for it.
+
+    Built with Keras' EfficientNet builder, which ``keras.applications`` does not export (only B0-B7 built
+    with it): the one private Keras import of the project, kept here.
+
+    Raises:
+        ImportError: this Keras has no such builder (the message names the version and what to do).
+    """
+    try:
+        from keras.src.applications.efficientnet import EfficientNet
+    except ImportError as error:
+        raise ImportError(
+            f"efficientnet_tiny is built with Keras' EfficientNet builder (keras.src.applications.efficientnet), "
+            f"which Keras {keras.__version__} does not have: install keras==3.15.1 (requirements.txt) or use "
+            "--backbone=efficientnet_b0"
+        ) from error
+    return EfficientNet(0.25, 0.5, 224, name="efficientnet_tiny", **kwargs)
+
 
 # name -> (constructor, dropout before the classifier as in keras.applications' EfficientNet table)
 BACKBONES = {
