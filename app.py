@@ -24,6 +24,7 @@ from absl import app, flags  # noqa: E402
 from pel_keras import cli  # noqa: E402
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP  # noqa: E402
 from pel_keras.data.faces import DETECTORS  # noqa: E402
+from pel_keras.inference.crop_settings import DETECTOR_HELP, MARGIN_HELP, crop_settings  # noqa: E402
 from pel_keras.inference.predictors import ModelError  # noqa: E402
 from pel_keras.prediction.predict import PredictConfig  # noqa: E402
 
@@ -46,8 +47,8 @@ flags.DEFINE_float(
     lower_bound=0,
     upper_bound=1,
 )
-flags.DEFINE_enum("detector", "yunet", sorted(DETECTORS), "Face detector; none: the inputs are face crops.")
-flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).", lower_bound=1)
+flags.DEFINE_enum("detector", None, sorted(DETECTORS), DETECTOR_HELP)
+flags.DEFINE_float("margin", None, MARGIN_HELP, lower_bound=1)
 flags.DEFINE_integer("batch_size", 32, "Face crops per model call.", lower_bound=1)
 flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose input size is dynamic.", lower_bound=1)
 flags.DEFINE_integer(
@@ -80,11 +81,12 @@ def main(argv):
     from pel_keras.app.service import ScoringService
 
     try:
+        crops = crop_settings(FLAGS.model, FLAGS.margin, FLAGS.detector)
         config = PredictConfig(
             frames=FLAGS.frames,
             threshold=FLAGS.threshold,
-            detector=FLAGS.detector,
-            margin=FLAGS.margin,
+            detector=crops.detector,
+            margin=crops.margin,
             max_megapixels=FLAGS.max_megapixels,
         )
         service = ScoringService(

@@ -7,7 +7,7 @@
 
 Writes RUN/eval/results.json, results.md, score CSVs and ROC figures, and prints the table. Exit status: 0
 when something was evaluated, 1 when nothing could be (every dataset skipped), 2 for a wrong flag or a
-missing file (the message names it). See README.md, section Evaluation.
+missing file (the message names it). See docs/evaluation.md.
 """
 
 from absl import app, flags

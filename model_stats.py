@@ -1,4 +1,4 @@
-"""Prints parameters and FLOPs of PEL configurations (the README's model table).
+"""Prints parameters and FLOPs of PEL configurations (docs/model.md, "Size and cost").
 
 python model_stats.py                                  # B4 at 320 and 224, two streams and each alone
 python model_stats.py --backbone=efficientnet_b0 --image_sizes=224

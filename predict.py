@@ -12,12 +12,14 @@ docs/prediction.md describes the JSON file and the heatmaps.
 """
 
 import os
+import sys
 
 from absl import app, flags
 
 from pel_keras import cli
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP
 from pel_keras.data.faces import DETECTORS
+from pel_keras.inference.crop_settings import DETECTOR_HELP, MARGIN_HELP, crop_settings
 from pel_keras.inference.predictors import ModelError
 from pel_keras.prediction.predict import PredictConfig, json_settings, predict
 from pel_keras.prediction.results import OK, lines, write_json
@@ -41,8 +43,8 @@ flags.DEFINE_string(
     "Write every frame with a face, class activation maps overlaid, into this "
     "folder (DIR/<input>/<frame>.png); needs the .keras model.",
 )
-flags.DEFINE_enum("detector", "yunet", sorted(DETECTORS), "Face detector; none: the inputs are face crops.")
-flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).", lower_bound=1)
+flags.DEFINE_enum("detector", None, sorted(DETECTORS), DETECTOR_HELP)
+flags.DEFINE_float("margin", None, MARGIN_HELP, lower_bound=1)
 flags.DEFINE_integer("batch_size", 32, "Face crops per model call.", lower_bound=1)
 flags.DEFINE_integer("image_size", None, "Crop side, only for a model whose input size is dynamic.", lower_bound=1)
 flags.DEFINE_bool("sequences", False, "A folder of images is one video (its frames), not a set of images.")
@@ -57,11 +59,13 @@ def main(argv):
     # YuNet's OpenMP threads collapse when cores are shared with TensorFlow's (see docs/decisions.md).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
+        crops = crop_settings(FLAGS.model, FLAGS.margin, FLAGS.detector)
+        print(f"Face crops: margin {crops.margin:g}, detector {crops.detector} ({crops.source})", file=sys.stderr)
         config = PredictConfig(
             frames=FLAGS.frames,
             threshold=FLAGS.threshold,
-            detector=FLAGS.detector,
-            margin=FLAGS.margin,
+            detector=crops.detector,
+            margin=crops.margin,
             heatmap_dir=FLAGS.heatmap,
             sequences=FLAGS.sequences,
             max_megapixels=FLAGS.max_megapixels,

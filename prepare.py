@@ -6,8 +6,8 @@
 Exits with status 1 when any video failed (see DATA_DIR/<tag>/failures.csv) or the disk filled up (run the
 same command again once there is room: finished videos are kept), 2 when the raw layout, a list file or the
 settings are wrong (the message names the file or the setting) or another process writes the same shard of
-the output. Killed at any moment, the same command resumes. The README's "Data preparation" section lists
-every dataset's layout and command; docs/reliability.md what holds when things go wrong.
+the output. Killed at any moment, the same command resumes. docs/data.md lists every dataset's layout and
+command; docs/reliability.md what holds when things go wrong.
 """
 
 from absl import flags
@@ -15,7 +15,7 @@ from absl import flags
 from pel_keras import cli
 from pel_keras.data.datasets import DATASETS, FFPP_METHODS
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP
-from pel_keras.data.faces import DETECTORS
+from pel_keras.data.faces import DEFAULT_MARGIN, DETECTORS
 from pel_keras.data.prepare import PrepareConfig, prepare
 
 FLAGS = flags.FLAGS
@@ -26,7 +26,7 @@ flags.DEFINE_enum("compression", "c23", ["raw", "c23", "c40"], "FF++ / DFD quali
 flags.DEFINE_list("methods", list(FFPP_METHODS), "FF++ methods; add FaceShifter on request.")
 flags.DEFINE_integer("frames", 50, "Frames sampled per video at equal intervals.", lower_bound=1)
 flags.DEFINE_integer("size", 320, "Side of the square face crop, in pixels.", lower_bound=1)
-flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side.", lower_bound=1)
+flags.DEFINE_float("margin", DEFAULT_MARGIN, "Crop side over the detected box's longer side.", lower_bound=1)
 flags.DEFINE_enum(
     "detector", "auto", ["auto"] + sorted(DETECTORS), "Face detector (auto: none for WildDeepfake, else yunet)."
 )

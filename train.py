@@ -6,7 +6,7 @@
 One device, all local GPUs (MirroredStrategy, automatic) or several machines (MultiWorkerMirroredStrategy,
 when TF_CONFIG is set: start the same command on every machine). Started again with the same command,
 a run resumes from its last checkpoint in --workdir. The flags are the fields of
-pel_keras.training.TrainConfig; see README.md, section Training.
+pel_keras.training.TrainConfig; see docs/training.md.
 """
 
 import dataclasses
@@ -14,14 +14,13 @@ import dataclasses
 from absl import app, flags, logging
 
 from pel_keras import cli
-from pel_keras.demo import finish_demo, prepare_demo_data
-from pel_keras.training import TrainConfig, train
+from pel_keras.training import TrainConfig, best_summary, train
 
 FLAGS = flags.FLAGS
 
 
 def define_flags(flag_values=FLAGS):
-    """One flag per :class:`TrainConfig` field, with its default, help text and choices."""
+    """One flag per :class:`TrainConfig` field, with its default, help text and choices; and the demo's."""
     definers = {bool: flags.DEFINE_bool, int: flags.DEFINE_integer, float: flags.DEFINE_float, str: flags.DEFINE_string}
     for field in dataclasses.fields(TrainConfig):
         help_text, choices = field.metadata["help"], field.metadata["choices"]
@@ -29,6 +28,21 @@ def define_flags(flag_values=FLAGS):
             flags.DEFINE_enum(field.name, field.default, list(choices), help_text, flag_values=flag_values)
         else:
             definers[field.type](field.name, field.default, help_text, flag_values=flag_values)
+    flags.DEFINE_bool(
+        "demo",
+        False,
+        "The built-in demo: build DATA_DIR/<train_dataset> from public-domain faces shipped in installed packages "
+        "(real only for training, self-blended fakes for val/test) when missing; after training, evaluate on its "
+        "test split, export TFLite and print where everything is. Needs --sbi.",
+        flag_values=flag_values,
+    )
+    flags.DEFINE_string(
+        "real_dir",
+        None,
+        "With --demo: a folder of your own real face photos added to the demo data (about 20% of them only in "
+        "val/test, as unseen faces).",
+        flag_values=flag_values,
+    )
 
 
 def config_from_flags(flag_values=FLAGS):
@@ -45,22 +59,19 @@ def main(argv):
     config = config_from_flags()
     if not FLAGS["verbosity"].present:  # keep TensorFlow's checkpoint chatter off the progress bar
         logging.set_verbosity(logging.WARNING)
+    if FLAGS.real_dir and not FLAGS.demo:
+        raise app.UsageError("--real_dir: adds faces to the demo data; it needs --demo")
     try:
-        if config.demo:
-            prepare_demo_data(config)
-        records = train(config)
+        if FLAGS.demo:
+            from pel_keras.demo import run_demo  # evaluation and export load only for the demo
+
+            run_demo(config, FLAGS.real_dir)
+        else:
+            print(best_summary(config, train(config)))
     except (ValueError, FileNotFoundError) as error:  # a setting or an input: the message names it
         return cli.fail(error)
     except FloatingPointError as error:  # the loss diverged; the last good checkpoint is kept
         return cli.fail(error, cli.FAILED)
-    best = [record for record in records if record.get("best")]
-    if best:
-        print(
-            f"best.keras: epoch {best[-1]['epoch']}, val {config.selection_metric} "
-            f"{best[-1]['val_' + config.selection_metric]:.4f} ({config.workdir})"
-        )
-    if config.demo:
-        finish_demo(config)
 
 
 if __name__ == "__main__":

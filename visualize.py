@@ -20,7 +20,9 @@ from pel_keras import cli
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP
 from pel_keras.data.faces import DETECTORS
 from pel_keras.data.media import MediaError
+from pel_keras.inference.crop_settings import DETECTOR_HELP, MARGIN_HELP, crop_settings
 from pel_keras.inference.predictors import ModelError
+from pel_keras.run_folder import BEST
 from pel_keras.visualization.paper_figures import FIGURES, make_figures
 
 FLAGS = flags.FLAGS
@@ -38,8 +40,8 @@ flags.DEFINE_integer(
 )
 flags.DEFINE_list("figures", [str(f) for f in FIGURES], "Which figures to draw (2, 3, 4).")
 flags.DEFINE_string("output_dir", None, "Where the PNGs go; default WORKDIR/figures.")
-flags.DEFINE_enum("detector", "yunet", sorted(DETECTORS), "Face detector; none: the images are face crops.")
-flags.DEFINE_float("margin", 1.3, "Crop side over the detected box's longer side (as in prepare.py).", lower_bound=1)
+flags.DEFINE_enum("detector", None, sorted(DETECTORS), DETECTOR_HELP)
+flags.DEFINE_float("margin", None, MARGIN_HELP, lower_bound=1)
 flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP, lower_bound=MAX_MEGAPIXELS_FLOOR)
 flags.mark_flags_as_required(["images"])
 
@@ -49,9 +51,10 @@ def main(argv):
         raise app.UsageError(f"unexpected arguments {argv[1:]}; flags are written --name=value")
     if not (FLAGS.workdir or FLAGS.model):
         raise app.UsageError("give --workdir=RUN (or --model=PATH.keras)")
-    model = FLAGS.model or os.path.join(FLAGS.workdir, "best.keras")
+    model = FLAGS.model or os.path.join(FLAGS.workdir, BEST)
     output_dir = FLAGS.output_dir or os.path.join(FLAGS.workdir or os.path.dirname(model), "figures")
     try:
+        crops = crop_settings(model, FLAGS.margin, FLAGS.detector)
         figures = [int(f) for f in FLAGS.figures]
         written, skipped = make_figures(
             model,
@@ -60,8 +63,8 @@ def main(argv):
             output_dir,
             figures,
             FLAGS.frame,
-            FLAGS.detector,
-            FLAGS.margin,
+            crops.detector,
+            crops.margin,
             FLAGS.max_megapixels,
         )
     except (MediaError, ModelError, ValueError) as error:

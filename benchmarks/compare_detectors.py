@@ -1,4 +1,4 @@
-"""Compares offline face detectors on speed and misses: the measurement behind the README's table.
+"""Compares offline face detectors on speed and misses: the measurement behind docs/benchmarks.md, "Face detectors".
 
 Test material: the two public-domain faces that ship in packages (scikit-image's astronaut, matplotlib's
 Grace Hopper) pasted into 640x360 frames over a natural background at 8 face heights (24-256 px) and

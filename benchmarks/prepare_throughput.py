@@ -60,7 +60,7 @@ def stage_times(path, detector):
     faces = [detect_faces(f, detector) for _, f in frames]
     detect = time.perf_counter() - start
     start = time.perf_counter()
-    crops = [crop_face(f, found[0], 320, 1.3)[0] for (_, f), found in zip(frames, faces)]
+    crops = [crop_face(f, found[0], 320)[0] for (_, f), found in zip(frames, faces)]
     crop = time.perf_counter() - start
     start = time.perf_counter()
     encoded = [cv2.imencode(".png", c)[1] for c in crops]

@@ -17,9 +17,10 @@ import json
 import sys
 
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP  # noqa: E402
-from pel_keras.data.faces import make_detector  # noqa: E402
+from pel_keras.data.faces import DEFAULT_DETECTOR, DEFAULT_MARGIN, DETECTORS, make_detector  # noqa: E402
 from pel_keras.data.media import MediaError  # noqa: E402
-from pel_keras.export.edge import overall_probability, report_margin, score_media  # noqa: E402
+from pel_keras.export.edge import overall_probability, score_media  # noqa: E402
+from pel_keras.inference.crop_settings import crop_settings  # noqa: E402
 from pel_keras.inference.predictors import ModelError, load_predictor  # noqa: E402
 
 
@@ -44,9 +45,15 @@ def parse_args(argv):
         "--margin",
         type=_at_least(1.0, float),
         default=None,
-        help="face-crop margin; default the one in export_report.json beside the model, else 1.3",
+        help="face-crop margin; default the one the model was trained with (export_report.json beside it), "
+        f"else {DEFAULT_MARGIN}",
     )
-    parser.add_argument("--detector", default="yunet", help="face detector (pel_keras.data.faces), default yunet")
+    parser.add_argument(
+        "--detector",
+        choices=sorted(DETECTORS),
+        default=None,
+        help=f"face detector; default the one the model was trained with, else {DEFAULT_DETECTOR}",
+    )
     parser.add_argument("--threads", type=_at_least(1, int), default=2, help="LiteRT threads")
     parser.add_argument("--json", action="store_true", help="print one JSON object per input instead of text")
     parser.add_argument(
@@ -91,12 +98,15 @@ def main(argv=None):
         predictor = load_predictor(args.model, num_threads=args.threads, trusted=args.trust_model)
     except (FileNotFoundError, ModelError) as error:
         return _fail(error)
-    detector = make_detector(args.detector)
-    margin = args.margin or report_margin(args.model)
+    try:
+        crops = crop_settings(args.model, args.margin, args.detector)
+    except ValueError as error:
+        return _fail(error)
+    detector = make_detector(crops.detector)
     failed = 0
     for path in args.media:
         try:
-            scores = score_media(path, predictor, detector, args.frames, margin, args.max_megapixels)
+            scores = score_media(path, predictor, detector, args.frames, crops.margin, args.max_megapixels)
         except MediaError as error:
             print(f"edge_predict.py: {error}", file=sys.stderr)
             failed += 1

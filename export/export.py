@@ -9,7 +9,7 @@ Writes saved_model/, pel_fp32.tflite, pel_fp16.tflite, pel_int8.tflite, pel.onnx
 ONNX file differs from Keras by more than 1e-4 on the parity images, or when an fp16 or int8 file misses the
 quantized criterion there (rank correlation, AUC drop and verdict flips against Keras; see
 pel_keras/export/quantized.py); 2 on bad flags or missing files. The files are written all the same.
-See README.md, section "Export and edge deployment".
+See docs/export.md.
 """
 
 import os
@@ -25,6 +25,7 @@ from pel_keras.export.report import summary  # noqa: E402
 from pel_keras.export.run import FORMATS, export_model  # noqa: E402
 from pel_keras.export.source import load_source  # noqa: E402
 from pel_keras.export.tflite import QUANTIZATIONS  # noqa: E402
+from pel_keras.run_folder import EXPORT  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "Training run directory (config.json, best.keras); output in WORKDIR/export.")
@@ -72,7 +73,7 @@ def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments {argv[1:]}; flags are written --name=value")
     logging.set_verbosity(logging.WARNING)  # TensorFlow's and tf2onnx's conversion chatter
-    output = FLAGS.output or (os.path.join(FLAGS.workdir, "export") if FLAGS.workdir else None)
+    output = FLAGS.output or (os.path.join(FLAGS.workdir, EXPORT) if FLAGS.workdir else None)
     if output is None:
         raise app.UsageError("give --workdir, or --model with --output")
     try:

@@ -1,5 +1,6 @@
-"""The built-in demo around a training run (``train.py --flagfile=demo.flags``): demo data before training,
-evaluation on the held-out test split and a TFLite export after it, and a summary of where everything is.
+"""The built-in demo (``train.py --flagfile=demo.flags``): demo data, then a training run, then evaluation on
+the held-out test split and a TFLite export, and a summary of where everything is (:func:`run_demo`).
+``--demo`` and ``--real_dir`` are ``train.py``'s own flags: the trainer knows nothing of the demo.
 
 The data (:mod:`pel_keras.data.demo`) are public-domain faces shipped inside installed packages; the
 validation and test fakes are self-blended with the run's ``--sbi_*`` settings, the same ones training
@@ -15,11 +16,35 @@ from pel_keras.evaluation.config import EvalConfig
 from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
 from pel_keras.export.run import export_model, tflite_name
 from pel_keras.export.source import load_source
+from pel_keras.run_folder import EXPORT, LOGS, RESULTS
+from pel_keras.training import best_summary, train
 
-EXPORT_DIR = "export"
+
+def run_demo(config, real_dir=None):
+    """The whole demo for the training settings ``config`` (a ``TrainConfig``, from ``demo.flags``).
+
+    Args:
+        config: the run; its ``data_dir``/``train_dataset`` is where the demo data goes.
+        real_dir: a folder of the user's own real face photos added to the demo data (about 20% of them
+            only in val/test, as unseen faces), or None.
+
+    Returns:
+        ``{"frame_auc", "video_auc", "tflite"}`` of :func:`finish_demo`.
+
+    Raises:
+        ValueError: ``config`` cannot run the demo (``--sbi`` missing), or the data folder holds a demo
+            dataset built with other settings (named); as :func:`~pel_keras.training.train` otherwise.
+        FileNotFoundError: ``real_dir`` is not a folder.
+        FloatingPointError: the loss became NaN (the last good checkpoint is kept).
+    """
+    if not config.sbi:
+        raise ValueError("--demo: the demo's training split holds real faces only; add --sbi")
+    prepare_demo_data(config, real_dir)
+    print(best_summary(config, train(config)), flush=True)
+    return finish_demo(config)
 
 
-def prepare_demo_data(config):
+def prepare_demo_data(config, real_dir=None):
     """Builds ``DATA_DIR/<train_dataset>/`` for the run's ``config`` (a ``TrainConfig``) unless it exists.
 
     Raises:
@@ -28,7 +53,7 @@ def prepare_demo_data(config):
     """
     demo = DemoConfig(size=config.image_size, seed=config.seed)
     manifest = build_demo_dataset(
-        config.data_dir, demo, real_dir=config.real_dir or None, tag=config.train_dataset, sbi=config.sbi_config()
+        config.data_dir, demo, real_dir=real_dir, tag=config.train_dataset, sbi=config.sbi_config()
     )
     print(
         f"Demo data: {os.path.dirname(manifest)} (public-domain faces; train: real only, val/test: real and "
@@ -47,7 +72,7 @@ def finish_demo(config):
     evaluation = EvalConfig(workdir=config.workdir)
     (outcome,) = run_evaluation(plan_evaluation(evaluation))
     print(outcome.table, flush=True)
-    out_dir = os.path.join(config.workdir, EXPORT_DIR)
+    out_dir = os.path.join(config.workdir, EXPORT)
     report = export_model(load_source(workdir=config.workdir), out_dir, formats=("tflite",), quantizations=("fp32",))
     tflite, model = os.path.join(out_dir, tflite_name("fp32")), evaluation.model_path
     record = _test_record(evaluation, config.train_dataset)
@@ -58,7 +83,7 @@ def finish_demo(config):
         "report": os.path.join(evaluation.eval_dir, "results.md"),
         "ROC": os.path.join(evaluation.eval_dir, "roc_intra.png"),
         "TFLite": f"{tflite} (parity with Keras: {'passed' if report['passed'] else 'FAILED'})",
-        "TensorBoard": f"tensorboard --logdir={os.path.join(config.workdir, 'logs')}",
+        "TensorBoard": f"tensorboard --logdir={os.path.join(config.workdir, LOGS)}",
         "Score media": f"python predict.py PHOTO_OR_VIDEO --model={model}   or, without "
         f"TensorFlow, python export/edge_predict.py --model={tflite} PHOTO_OR_VIDEO",
     }
@@ -73,7 +98,7 @@ def finish_demo(config):
 
 def _test_record(evaluation, dataset):
     """The record of ``dataset`` in the ``results.json`` that ``evaluation`` (an ``EvalConfig``) wrote."""
-    with open(os.path.join(evaluation.eval_dir, "results.json"), encoding="utf-8") as file:
+    with open(os.path.join(evaluation.eval_dir, RESULTS), encoding="utf-8") as file:
         written = json.load(file)["intra"][evaluation.model_name]
     (record,) = (entry for entry in written["datasets"] if entry["dataset"] == dataset)
     return record

@@ -85,7 +85,7 @@ def make_run(
     data is ``root/data/toy``; returns the run directory. The network keeps its random initialisation
     (``seed``) and its classifier is fitted to the training crops (:func:`fit_classifier`).
 
-    The README's full-size parity figures come from ``make_run(root, "float32", "efficientnet_b4", 320,
+    The full-size parity figures of docs/benchmarks.md come from ``make_run(root, "float32", "efficientnet_b4", 320,
     (("train", 200), ("val", 32)))`` exported with ``export/export.py --workdir=root/run``.
     """
     write_prepared_data(os.path.join(root, "data", "toy"), splits, size)

@@ -80,7 +80,7 @@ def test_writes_every_file_and_a_report_with_the_app_contract(run):
     contract = report["contract"]["input"]
     assert contract["name"] == "images" and contract["shape"] == ["batch", SIZE, SIZE, 3]
     assert (contract["dtype"], contract["value_range"], contract["colour_order"]) == ("float32", [0.0, 255.0], "RGB")
-    assert contract["crop_margin"] == 1.4  # from the data's prepare.json
+    assert (contract["crop_margin"], contract["face_detector"]) == (1.4, "yunet")  # from the data's prepare.json
     assert report["contract"]["output"]["name"] == "fake_probability"
     assert report["model"]["saved_policy"] == "mixed_bfloat16" and "float32 rebuild" in run.stdout
     assert report["int8_calibration"]["split"] == "train" and report["int8_calibration"]["images"] == 16

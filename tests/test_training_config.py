@@ -3,6 +3,7 @@
 import dataclasses
 import glob
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -35,11 +36,17 @@ def train_script():
     return module
 
 
-def parse(argv):
-    """train.py's flags parsed from ``argv`` (from the repository root, as flagfiles expect)."""
+def parse_flags(argv):
+    """``(train.py's module, its flags parsed from argv)``, from the repository root as flagfiles expect."""
     script, flag_values = train_script(), flags.FlagValues()
     script.define_flags(flag_values)
     flag_values(["train.py", *argv])
+    return script, flag_values
+
+
+def parse(argv):
+    """The :class:`TrainConfig` of train.py's flags ``argv``."""
+    script, flag_values = parse_flags(argv)
     return script.config_from_flags(flag_values)
 
 
@@ -70,8 +77,6 @@ def parse(argv):
         ("seed", 2**32, "--seed: must be below 2**32"),
         ("sbi_colour", 1.5, "--sbi_colour: rgb_shift is a probability"),
         ("sbi_scale", 1.0, "--sbi_scale: must be in [0, 1)"),
-        ("demo", True, "--demo: the demo's training split holds real faces only; add --sbi"),
-        ("real_dir", "photos", "--real_dir: adds faces to the demo data; it needs --demo"),
     ],
 )
 def test_a_wrong_value_is_refused_naming_its_flag(field, value, expected):
@@ -166,11 +171,30 @@ def test_train_py_refuses_bad_values_and_missing_data_before_writing(tmp_path):
     missing = run("--flagfile=ffpp.flags", f"--workdir={tmp_path / 'run'}", f"--data_dir={tmp_path / 'nowhere'}")
     assert missing.returncode != 0 and "--data_dir: no folder" in missing.stderr
     assert not (tmp_path / "run").exists()
+    nosbi = run("--flagfile=demo.flags", "--nosbi", f"--data_dir={tmp_path / 'demo'}", f"--workdir={tmp_path / 'd'}")
+    assert (
+        nosbi.returncode == 2 and "--demo: the demo's training split holds real faces only; add --sbi" in nosbi.stderr
+    )
+    alone = run("--flagfile=ffpp.flags", f"--workdir={tmp_path / 'run'}", f"--real_dir={tmp_path}")
+    assert alone.returncode == 2 and "--real_dir: adds faces to the demo data; it needs --demo" in alone.stderr
+    assert not any((tmp_path / name).exists() for name in ("run", "d", "demo"))
+
+
+def test_a_runs_config_json_from_before_the_demo_left_the_trainer_still_resumes():
+    stored = json.loads(TrainConfig(workdir="runs/x").to_json())
+    assert "demo" not in stored and "real_dir" not in stored
+    older = json.dumps({**stored, "demo": False, "real_dir": ""})
+    assert TrainConfig.from_json(older) == TrainConfig(workdir="runs/x")
+    with pytest.raises(ValueError, match=r"unknown training settings \['colour'\]"):
+        TrainConfig.from_json(json.dumps({**stored, "colour": 1}))
+    with pytest.raises(ValueError, match="a JSON list, not an object"):
+        TrainConfig.from_json("[1, 2]")
 
 
 def test_demo_flagfile_is_a_small_self_blended_pel_that_needs_no_download(monkeypatch):
     monkeypatch.chdir(ROOT)
-    config = parse(["--flagfile=demo.flags"])
-    assert config.demo and config.sbi and not config.sbi_keep_fakes
+    script, flag_values = parse_flags(["--flagfile=demo.flags"])
+    config = script.config_from_flags(flag_values)
+    assert flag_values.demo and config.sbi and not config.sbi_keep_fakes
     assert (config.backbone, config.weights, config.streams) == ("efficientnet_tiny", "none", "two")
     assert config.self_enhancement and config.mutual_enhancement and config.image_size <= 96

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from full_disk import fill, tiny_filesystem
 
+from pel_keras import run_folder
 from pel_keras.files.atomic import DiskFullError
 from pel_keras.training import TrainConfig
 from pel_keras.training import workdir as files
@@ -30,13 +31,13 @@ def assert_same_weights(a, b):
 
 def test_a_model_save_on_a_full_disk_keeps_the_previous_model_and_leaves_nothing():
     with tiny_filesystem(kilobytes=1024) as folder:
-        path = os.path.join(folder, files.LAST)
+        path = os.path.join(folder, run_folder.LAST)
         kept = small_model(0)
         files.save_model(kept, path)
         fill(folder, leave_bytes=16384)  # the new file starts, then meets the full disk
         with pytest.raises(DiskFullError, match=f"no space left on the device holding {folder}:"):
             files.save_model(small_model(1), path)
-        assert sorted(os.listdir(folder)) == ["filler", files.LAST]
+        assert sorted(os.listdir(folder)) == ["filler", run_folder.LAST]
         assert_same_weights(keras.saving.load_model(path), kept)
 
 
@@ -44,13 +45,13 @@ def test_best_keras_and_best_json_change_together_or_not_at_all():
     with tiny_filesystem(kilobytes=1024) as folder:
         kept = small_model(0)
         files.write_best(folder, kept, {"epoch": 1})
-        size = os.path.getsize(os.path.join(folder, files.BEST))
+        size = os.path.getsize(os.path.join(folder, run_folder.BEST))
         fill(folder, leave_bytes=-(-size // 4096) * 4096)  # room for the model, none for best.json after it
         with pytest.raises(DiskFullError):
             files.write_best(folder, small_model(1), {"epoch": 2})
-        assert sorted(os.listdir(folder)) == [files.BEST_INFO, files.BEST, "filler"]
+        assert sorted(os.listdir(folder)) == [run_folder.BEST_INFO, run_folder.BEST, "filler"]
         assert files.read_best(folder) == {"epoch": 1}
-        assert_same_weights(keras.saving.load_model(os.path.join(folder, files.BEST)), kept)
+        assert_same_weights(keras.saving.load_model(os.path.join(folder, run_folder.BEST)), kept)
 
 
 def checkpointer(workdir, model):
@@ -91,7 +92,7 @@ def test_tensorboard_scalars_on_a_full_disk_name_the_folder():
 
 
 def test_the_temporaries_of_a_killed_run_are_removed_when_the_next_one_starts(tmp_path):
-    files.save_model(small_model(0), str(tmp_path / files.BEST))
+    files.save_model(small_model(0), str(tmp_path / run_folder.BEST))
     leftovers = [
         tmp_path / ".last.host-12.pel-tmp.keras",
         tmp_path / "checkpoints" / "ckpt-5_temp" / "part",
@@ -102,7 +103,7 @@ def test_the_temporaries_of_a_killed_run_are_removed_when_the_next_one_starts(tm
         path.write_bytes(b"half")
     with files.lock(str(tmp_path), chief=True, task="local"):
         checkpointer(str(tmp_path), small_model(0))
-        assert sorted(os.listdir(tmp_path)) == [".pel-lock", files.BEST, "checkpoints"]
+        assert sorted(os.listdir(tmp_path)) == [".pel-lock", run_folder.BEST, "checkpoints"]
         assert os.listdir(tmp_path / "checkpoints") == []
 
 

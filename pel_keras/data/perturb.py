@@ -4,7 +4,7 @@ All three take a batch `(B, H, W, 3)` of RGB images with values 0..255 (any real
 a stateless seed (a pair of integers) and one strength, and are plain TensorFlow ops, so they run inside
 `tf.data.Dataset.map` and give the same result for the same seed.
 
-Default strengths (the paper gives none; see the README's Evaluation section):
+Default strengths (the paper gives none; see docs/evaluation.md, "Robustness perturbations"):
 - `gaussian_noise`: variance 0.005 on the 0..1 intensity scale, i.e. standard deviation
   255 * sqrt(0.005) = 18.0 grey levels, added to R, G and B independently: the variance of
   DeeperForensics-1.0's level 3 (of .001, .002, .005, .01, .05), which adds its noise in YCbCr instead.

@@ -28,7 +28,7 @@ from pel_keras.data import manifest, output_folder
 from pel_keras.data.datasets import FFPP_METHODS, dataset_tag, read_dataset
 from pel_keras.data.datasets.records import read_json, stable_fraction
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
-from pel_keras.data.faces import crop_face, detect_faces, make_detector
+from pel_keras.data.faces import DEFAULT_DETECTOR, DEFAULT_MARGIN, crop_face, detect_faces, make_detector
 from pel_keras.data.video import MediaError, sample_frames
 from pel_keras.files.atomic import atomic_write, fsync_path, reporting_a_full_disk
 from pel_keras.processes import die_with_parent
@@ -62,7 +62,7 @@ class PrepareConfig:
     methods: tuple = FFPP_METHODS
     frames: int = 50
     size: int = 320
-    margin: float = 1.3
+    margin: float = DEFAULT_MARGIN
     detector: str = "auto"
     workers: int = 0
     shard: tuple = (1, 1)
@@ -76,7 +76,7 @@ class PrepareConfig:
         if self.frames < 1 or self.size < 1 or self.margin <= 0:
             raise ValueError(f"need frames >= 1, size >= 1, margin > 0; got {self.frames}, {self.size}, {self.margin}")
         if self.detector == "auto":
-            object.__setattr__(self, "detector", "none" if self.dataset == "wilddeepfake" else "yunet")
+            object.__setattr__(self, "detector", "none" if self.dataset == "wilddeepfake" else DEFAULT_DETECTOR)
 
 
 @dataclasses.dataclass
@@ -192,7 +192,7 @@ def _process(job):
 
 def _check_settings(out_dir, config):
     """Stores the crop settings on the first run; refuses to resume with different ones."""
-    path = os.path.join(out_dir, "prepare.json")
+    path = os.path.join(out_dir, manifest.SETTINGS)
     settings = {name: getattr(config, name) for name in CROP_SETTINGS}
     if os.path.isfile(path):
         stored = read_json(path, "preparation settings", dict)

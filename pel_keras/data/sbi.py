@@ -31,6 +31,8 @@ import dataclasses
 import cv2
 import numpy as np
 
+from pel_keras.data.faces import DEFAULT_MARGIN
+
 # The face outline for 5 landmarks, as (a, b) in the frame whose origin is the mid-point of the eyes, first
 # axis the vector from the right to the left eye and second axis the vector from the eyes' mid-point to the
 # mouth's: an ellipse from mid-forehead (b = -0.8, about one eye distance above the eyes, below the usual
@@ -88,7 +90,7 @@ class SBIConfig:
     blend_ratios: tuple = (0.25, 0.5, 0.75, 1.0, 1.0, 1.0)
     jpeg: float = 0.5
     jpeg_quality: tuple = (60, 100)
-    crop_margin: float = 1.3
+    crop_margin: float = DEFAULT_MARGIN
 
     def __post_init__(self):
         for name in ("rgb_shift", "hsv_shift", "brightness_contrast", "jpeg"):
@@ -113,7 +115,7 @@ class SBIConfig:
         return tuple(int(round(share * side)) // 2 * 2 + 1 for share in self.mask_blur)
 
 
-def face_region(shape, landmarks=None, box=None, margin=1.3):
+def face_region(shape, landmarks=None, box=None, margin=DEFAULT_MARGIN):
     """The face as a binary ``(H, W)`` uint8 mask (1 on the face), before any warp or blur.
 
     Args:

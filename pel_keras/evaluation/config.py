@@ -2,13 +2,12 @@
 training run it evaluates (`RunSettings`, from `RUN/config.json`, which train.py writes)."""
 
 import dataclasses
-import json
 import os
 import re
 
 from pel_keras.data.perturb import DEFAULT_STRENGTHS, PERTURBATIONS, check_strength
+from pel_keras.run_folder import BEST, CONFIG, EVAL, read_config
 
-CONFIG, BEST, EVAL = "config.json", "best.keras", "eval"
 SPLITS = ("train", "val", "test")
 
 
@@ -28,21 +27,12 @@ def read_run_settings(workdir):
         FileNotFoundError: no such folder, or no `config.json` in it (named, with the `--workdir` flag).
         ValueError: not JSON, or a needed setting is missing or of the wrong type (named).
     """
-    if not os.path.isdir(workdir):
-        raise FileNotFoundError(f"--workdir: no folder {workdir!r}")
-    path = os.path.join(workdir, CONFIG)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"--workdir: {path} not found; --workdir must be a run folder written by train.py")
-    try:
-        with open(path, encoding="utf-8") as file:
-            values = json.load(file)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path} is not valid JSON ({error})") from error
+    values, path = read_config(workdir), os.path.join(workdir, CONFIG)
     fields = {field.name: field.type for field in dataclasses.fields(RunSettings)}
     wrong = [
         f"{name} ({kind.__name__})"
         for name, kind in fields.items()
-        if not isinstance(values, dict) or type(values.get(name)) is not kind or values[name] in ("", 0)
+        if type(values.get(name)) is not kind or values[name] in ("", 0)
     ]
     if wrong:
         raise ValueError(f"{path}: missing or invalid training settings: {', '.join(wrong)}")

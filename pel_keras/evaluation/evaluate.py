@@ -11,7 +11,7 @@ import os
 
 from pel_keras.data.crop_check import CACHE as CROP_CACHE
 from pel_keras.data.perturb import perturb_dataset
-from pel_keras.evaluation.config import CONFIG, EvalConfig, RunSettings, read_run_settings
+from pel_keras.evaluation.config import EvalConfig, RunSettings, read_run_settings
 from pel_keras.evaluation.data import TestSet, find_test_set, frame_batches
 from pel_keras.evaluation.outputs import Scored, save_evaluation
 from pel_keras.evaluation.paper_tables import DATASET_NAMES, cross_datasets
@@ -20,6 +20,7 @@ from pel_keras.evaluation.report import condition_label
 from pel_keras.evaluation.runner import score_batches
 from pel_keras.files.readable import check_readable
 from pel_keras.inference.predictors import Predictor, load_predictor
+from pel_keras.run_folder import CONFIG
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pel_keras.evaluation.records import CLEAN, MODES, check_mode, dataset_recor
 from pel_keras.evaluation.report import condition_label, dataset_label, render_markdown, render_section
 from pel_keras.evaluation.scores import FrameScores, write_score_csvs
 from pel_keras.files.atomic import atomic_write
+from pel_keras.run_folder import RESULTS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,7 +116,7 @@ def write_results(eval_dir, mode, name, evaluation):
     it, and returns the markdown of `mode` (for the console)."""
     check_mode(mode)
     os.makedirs(eval_dir, exist_ok=True)
-    json_path = os.path.join(eval_dir, "results.json")
+    json_path = os.path.join(eval_dir, RESULTS)
     results = _read_results(json_path)
     results.setdefault(mode, {})[name] = evaluation
     text = json.dumps(results, indent=2, allow_nan=False)  # a NaN anywhere is a bug: fail before writing

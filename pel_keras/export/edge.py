@@ -3,20 +3,18 @@
 Imports numpy, OpenCV, the face, media and frame modules of :mod:`pel_keras.data` (numpy + OpenCV) and,
 through :func:`~pel_keras.inference.predictors.load_predictor`, ``ai_edge_litert``: what an edge box installs.
 Frames are sampled at equal intervals, the largest face of each is cropped the way the training crops
-were (``export_report.json`` beside the model gives the margin) and the model scores it; the media's
+were, by the core ``predict.py`` uses (:mod:`pel_keras.inference.media`), and the model scores it; the media's
 score is the mean over the frames with a face, as for videos in the evaluation.
 """
 
 import dataclasses
-import json
-import os
 
 import numpy as np
 
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
-from pel_keras.data.faces import crop_face, detect_faces
+from pel_keras.data.faces import DEFAULT_MARGIN
 from pel_keras.data.video import sample_frames
-from pel_keras.inference.contract import DEFAULT_MARGIN, REPORT_NAME
+from pel_keras.inference.media import detect_and_crop, per_frame
 from pel_keras.metrics import mean_probability
 
 
@@ -27,15 +25,6 @@ class FrameScore:
     frame: int
     box: tuple | None
     probability: float | None
-
-
-def report_margin(model_path):
-    """The crop margin stated in ``export_report.json`` beside ``model_path``, else the default."""
-    path = os.path.join(os.path.dirname(os.path.abspath(model_path)), REPORT_NAME)
-    if not os.path.isfile(path):
-        return DEFAULT_MARGIN
-    with open(path) as f:
-        return float(json.load(f)["contract"]["input"]["crop_margin"])
 
 
 def score_media(path, predictor, detector, num_frames=16, margin=DEFAULT_MARGIN, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
@@ -55,19 +44,14 @@ def score_media(path, predictor, detector, num_frames=16, margin=DEFAULT_MARGIN,
     Raises:
         MediaError: ``path`` cannot be read or decoded, or is above ``max_megapixels``.
     """
-    size = predictor.input_shape[0]
-    boxes, crops = {}, []
     frames = sample_frames(path, num_frames, max_megapixels)
-    for index, frame in frames:
-        faces = detect_faces(frame, detector, channels="bgr")
-        if faces:
-            crop, _ = crop_face(frame, faces[0], size, margin)
-            boxes[index] = tuple(round(float(value), 1) for value in faces[0].box)
-            crops.append(crop[..., ::-1])  # BGR -> RGB, the model's order
-    probabilities = iter(predictor(np.stack(crops).astype(np.float32)) if crops else ())
+    detections, crops = detect_and_crop(frames, detector, predictor.input_shape[0], margin, largest_only=True)
+    probabilities = per_frame(detections, predictor(np.stack(crops).astype(np.float32)) if crops else [])
     return [
-        FrameScore(index, boxes.get(index), float(next(probabilities)) if index in boxes else None)
-        for index, _ in frames
+        FrameScore(index, tuple(round(float(v), 1) for v in faces[0].box), float(p[0]))
+        if faces
+        else FrameScore(index, None, None)
+        for (index, _, faces), p in zip(detections, probabilities)
     ]
 
 

@@ -172,7 +172,7 @@ def export_model(
             "exported_policy": "float32",
             "parameters": int(source.model.count_params()),
         },
-        "contract": app_contract(source.image_size, source.margin),
+        "contract": app_contract(source.image_size, source.margin, source.detector),
         "files": {name: reports.file_entry(out_dir, path, **details[name]) for name, path in targets.items()},
         "int8_calibration": calibrated_on,
         "parity": parity,

@@ -10,9 +10,8 @@ import matplotlib.cbook
 import numpy as np
 from skimage import data
 
-from pel_keras.data.faces import crop_face, detect_faces, make_detector
+from pel_keras.data.faces import DEFAULT_DETECTOR, DEFAULT_MARGIN, crop_face, detect_faces, make_detector
 from pel_keras.data.manifest import read_split
-from pel_keras.inference.contract import DEFAULT_MARGIN
 
 
 def _portraits():
@@ -24,7 +23,7 @@ def _portraits():
 def sample_faces(size, margin=DEFAULT_MARGIN):
     """``(8, size, size, 3)`` float32 RGB 0..255: both portraits' faces (YuNet), cropped with ``margin``
     and with 1.5 x ``margin``, each as is and mirrored."""
-    detector = make_detector("yunet")
+    detector = make_detector(DEFAULT_DETECTOR)
     crops = []
     for portrait in _portraits():
         faces = detect_faces(portrait, detector, channels="rgb")

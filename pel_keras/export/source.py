@@ -9,15 +9,15 @@ The run's ``config.json`` is read as plain JSON, so export works with any traini
 """
 
 import dataclasses
-import json
 import os
 
 import keras
 
 import pel_keras
-from pel_keras.inference.contract import DEFAULT_MARGIN
-
-RUN_MODEL, RUN_CONFIG = "best.keras", "config.json"
+from pel_keras.data.faces import DEFAULT_DETECTOR, DEFAULT_MARGIN
+from pel_keras.data.manifest import MANIFEST
+from pel_keras.inference.crop_settings import prepared_settings
+from pel_keras.run_folder import BEST, prepared_dataset, read_config
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,6 +29,7 @@ class ExportSource:
         model_path: the ``.keras`` file it was loaded from.
         manifest: the training data's ``manifest.csv`` (calibration and parity images), or None.
         margin: the face-crop margin of that data (``prepare.json``), or the default.
+        detector: the face detector of that data (``prepare.json``; not ``none``), or the default.
         saved_policy: the dtype policy the file was saved with when it was not float32 (the model was
             then rebuilt in float32), else None.
         original: the model as saved, when it was rebuilt, else None.
@@ -38,6 +39,7 @@ class ExportSource:
     model_path: str
     manifest: str | None
     margin: float
+    detector: str
     saved_policy: str | None = None
     original: keras.Model | None = None
 
@@ -47,30 +49,11 @@ class ExportSource:
         return tuple(self.model.input_shape[1:3])
 
 
-def read_run_config(workdir):
-    """``RUN/config.json`` as a dict; a FileNotFoundError naming the file when it is missing."""
-    path = os.path.join(workdir, RUN_CONFIG)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path} not found: --workdir must be a training run directory")
-    with open(path) as f:
-        return json.load(f)
-
-
 def training_manifest(config):
     """``DATA_DIR/<train_dataset>/manifest.csv`` of a run's config, or None when it is not there."""
-    if not config.get("data_dir") or not config.get("train_dataset"):
-        return None
-    path = os.path.join(config["data_dir"], config["train_dataset"], "manifest.csv")
+    folder = prepared_dataset(config)
+    path = os.path.join(folder, MANIFEST) if folder else ""
     return path if os.path.isfile(path) else None
-
-
-def crop_margin(manifest):
-    """The crop margin in ``prepare.json`` beside ``manifest`` (prepare.py's settings), else the default."""
-    settings = os.path.join(os.path.dirname(manifest), "prepare.json") if manifest else ""
-    if not os.path.isfile(settings):
-        return DEFAULT_MARGIN
-    with open(settings) as f:
-        return float(json.load(f).get("margin", DEFAULT_MARGIN))
 
 
 _HALF = ("float16", "bfloat16")
@@ -127,14 +110,21 @@ def load_source(workdir=None, model_path=None, manifest=None):
     """
     if not workdir and not model_path:
         raise ValueError("give a run directory (--workdir) or a .keras file (--model)")
-    config = read_run_config(workdir) if workdir else {}
-    model_path = model_path or os.path.join(workdir, RUN_MODEL)
+    config = read_config(workdir) if workdir else {}
+    model_path = model_path or os.path.join(workdir, BEST)
     for path in (model_path, manifest):
         if path and not os.path.isfile(path):
             raise FileNotFoundError(f"{path} not found")
     manifest = manifest or training_manifest(config)
     saved = pel_keras.load_model(model_path)
     model, saved_policy = float32_model(saved)
+    margin, detector = prepared_settings(os.path.dirname(manifest)) if manifest else (None, None)
     return ExportSource(
-        model, model_path, manifest, crop_margin(manifest), saved_policy, saved if saved_policy else None
+        model,
+        model_path,
+        manifest,
+        float(margin or DEFAULT_MARGIN),
+        detector or DEFAULT_DETECTOR,
+        saved_policy,
+        saved if saved_policy else None,
     )

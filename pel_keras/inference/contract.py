@@ -7,16 +7,16 @@ INPUT_NAME = "images"
 OUTPUT_NAME = "fake_probability"
 SIGNATURE_KEY = "serving_default"  # the TFLite and SavedModel signature holding the contract
 SAVED_MODEL_ENDPOINT = "serve"  # the SavedModel's callable endpoint (what keras.layers.TFSMLayer calls)
-DEFAULT_MARGIN = 1.3  # prepare.py's default crop margin
 REPORT_NAME = "export_report.json"
 
 
-def app_contract(image_size, margin=DEFAULT_MARGIN):
+def app_contract(image_size, margin, detector):
     """What goes into and comes out of every exported model, for ``export_report.json``.
 
     Args:
         image_size: ``(height, width)`` of the model input.
         margin: the face-crop margin the training crops were made with.
+        detector: the face detector that found them (``pel_keras.data.faces.DETECTORS``).
     """
     height, width = image_size
     return {
@@ -30,11 +30,12 @@ def app_contract(image_size, margin=DEFAULT_MARGIN):
             "colour_order": "RGB",
             "normalization": "none: pass raw 0..255 pixel values; the model rescales them itself",
             "face_crop": (
-                f"the largest detected face; a square of {margin} x the detection box's longer side centred on "
-                f"the box, black where it leaves the frame (never stretched), resized to {width}x{height} "
+                f"the largest face {detector} detects; a square of {margin} x the detection box's longer side "
+                f"centred on the box, black where it leaves the frame (never stretched), resized to {width}x{height} "
                 "(area interpolation down, bicubic up): pel_keras.data.faces.crop_face"
             ),
             "crop_margin": margin,
+            "face_detector": detector,
         },
         "output": {
             "name": OUTPUT_NAME,

@@ -1,4 +1,5 @@
-"""``predict.py``'s work: sample frames, find every face, crop it as for training, score all crops in batches.
+"""``predict.py``'s work: sample frames, find every face, crop it as for training (the shared core,
+:mod:`pel_keras.inference.media`), score all crops in batches, and report per input.
 
 Frames are sampled at equal intervals (the paper's protocol, §4.1); each face is cropped with
 :func:`pel_keras.data.faces.crop_face` (square, ``margin`` x the box, the model's input size), the way
@@ -14,8 +15,9 @@ import cv2
 import numpy as np
 
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
-from pel_keras.data.faces import crop_face, detect_faces, make_detector
+from pel_keras.data.faces import DEFAULT_DETECTOR, DEFAULT_MARGIN, make_detector
 from pel_keras.data.video import MediaError
+from pel_keras.inference.media import detect_and_crop, per_frame
 from pel_keras.prediction.heatmaps import draw_heatmap, write_image
 from pel_keras.prediction.inputs import expand_inputs, read_frames
 from pel_keras.prediction.results import ERROR, NO_FACE, OK, FaceScore, FrameResult, InputResult
@@ -39,8 +41,8 @@ class PredictConfig:
 
     frames: int = 32
     threshold: float = 0.5
-    detector: str = "yunet"
-    margin: float = 1.3
+    detector: str = DEFAULT_DETECTOR
+    margin: float = DEFAULT_MARGIN
     heatmap_dir: str | None = None
     sequences: bool = False
     max_megapixels: float = DEFAULT_MAX_MEGAPIXELS
@@ -68,23 +70,6 @@ def json_settings(model, config, image_size):
 
 def _detector_score(face):
     return None if math.isnan(face.score) else face.score
-
-
-def _detect_and_crop(frames, detector, size, margin, progress):
-    """``([(index, rgb frame, faces)], crops)``: every face of every frame and its crop, in that order."""
-    detections, crops = [], []
-    for index, bgr in frames:
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        faces = detect_faces(rgb, detector, channels="rgb")
-        detections.append((index, rgb, faces))
-        crops += [crop_face(rgb, face, size, margin)[0] for face in faces]
-        progress(DETECTING, len(detections), len(frames))
-    return detections, crops
-
-
-def _per_frame(detections, values):
-    """``values`` (one per face, frames in order) split into one array per frame."""
-    return np.split(values, np.cumsum([len(faces) for _, _, faces in detections])[:-1])
 
 
 def _heatmap(item, detection, maps, probabilities, config):
@@ -116,17 +101,23 @@ def predict_input(item, scorer, detector, config, progress=None, on_frames=None)
     except (MediaError, cv2.error) as error:
         return InputResult(item.path, item.kind, ERROR, str(error), threshold=config.threshold)
     progress(READING, 1, 1)
-    detections, crops = _detect_and_crop(frames, detector, scorer.image_size, config.margin, progress)
+    detections, crops = detect_and_crop(
+        frames,
+        detector,
+        scorer.image_size,
+        config.margin,
+        on_frame=lambda done, total: progress(DETECTING, done, total),
+    )
     if not crops:
         reason = f"no face found in any of the {len(frames)} sampled frames (detector {config.detector!r})"
         empty = [FrameResult(int(index), []) for index, _, _ in detections]
         on_frames(detections, [None] * len(detections))
         return InputResult(item.path, item.kind, NO_FACE, reason, empty, config.threshold)
     probabilities, maps = scorer(np.stack(crops), on_batch=lambda done, total: progress(SCORING, done, total))
-    frame_maps = [None] * len(detections) if maps is None else _per_frame(detections, maps)
+    frame_maps = [None] * len(detections) if maps is None else per_frame(detections, maps)
     on_frames(detections, frame_maps)
     frames = []
-    for detection, scores, values in zip(detections, _per_frame(detections, probabilities), frame_maps):
+    for detection, scores, values in zip(detections, per_frame(detections, probabilities), frame_maps):
         index, _, faces = detection
         heatmap = _heatmap(item, detection, values, scores, config)
         faces = [FaceScore(tuple(float(v) for v in f.box), _detector_score(f), float(p)) for f, p in zip(faces, scores)]

@@ -2,6 +2,6 @@
 one device, several local GPUs (``MirroredStrategy``) and several machines (``MultiWorkerMirroredStrategy``)."""
 
 from pel_keras.training.config import TrainConfig
-from pel_keras.training.run import fit, train
+from pel_keras.training.run import best_summary, fit, train
 
-__all__ = ["TrainConfig", "fit", "train"]
+__all__ = ["TrainConfig", "best_summary", "fit", "train"]

@@ -15,9 +15,9 @@ import shutil
 import tensorflow as tf
 
 from pel_keras.files.atomic import remove_path, reporting_a_full_disk
+from pel_keras.run_folder import CHECKPOINTS
 from pel_keras.training.workdir import damaged
 
-CHECKPOINTS = "checkpoints"
 NAME = "ckpt"  # CheckpointManager's file names: ckpt-<step>.index, ckpt-<step>.data-*
 STATE = "checkpoint"  # the manager's state file: the latest checkpoint and those kept
 

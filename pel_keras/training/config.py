@@ -27,6 +27,11 @@ def _field(default, help, choices=None):
     return dataclasses.field(default=default, metadata={"help": help, "choices": choices})
 
 
+# Settings older runs stored in config.json that are no longer the trainer's: the demo's --demo and
+# --real_dir are train.py's own flags (pel_keras.demo), not training settings.
+RETIRED_SETTINGS = ("demo", "real_dir")
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """Everything a training run depends on; ``RUN/config.json`` holds it as ``dataclasses.asdict``.
@@ -109,18 +114,6 @@ class TrainConfig:
     augment_color: float = _field(_AUGMENT.color, "Probability of a brightness/contrast change.")
     augment_brightness: float = _field(_AUGMENT.brightness, "Largest brightness offset, as a share of 255.")
     augment_contrast: float = _field(_AUGMENT.contrast, "Largest contrast change, factor 1 +- this.")
-    demo: bool = _field(
-        False,
-        "The built-in demo: build DATA_DIR/<train_dataset> from public-domain faces shipped "
-        "in installed packages (real only for training, self-blended fakes for val/test) when "
-        "missing; after training, evaluate on its test split, export TFLite and print where "
-        "everything is. Needs --sbi.",
-    )
-    real_dir: str = _field(
-        "",
-        "With --demo: a folder of your own real face photos added to the demo data "
-        "(about 20% of them only in val/test, as unseen faces).",
-    )
     mixed_precision: bool = _field(
         False,
         "Mixed precision: float16 with loss scaling on GPUs, bfloat16 "
@@ -189,8 +182,12 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, text):
-        """The config stored by :meth:`to_json`; unknown keys are an error naming them."""
+        """The config stored by :meth:`to_json`; unknown keys are an error naming them (the settings
+        :data:`RETIRED_SETTINGS`, which older runs stored, are passed over)."""
         values = json.loads(text)
+        if not isinstance(values, dict):
+            raise ValueError(f"a JSON {type(values).__name__}, not an object")
+        values = {name: value for name, value in values.items() if name not in RETIRED_SETTINGS}
         unknown = sorted(set(values) - {field.name for field in dataclasses.fields(cls)})
         if unknown:
             raise ValueError(f"unknown training settings {unknown}")
@@ -253,10 +250,6 @@ def _check_values(config):
             raise _error(name, "is required", getattr(config, name))
     if config.image_size < 32:
         raise _error("image_size", "must be at least 32", config.image_size)
-    if config.demo and not config.sbi:
-        raise _error("demo", "the demo's training split holds real faces only; add --sbi", config.demo)
-    if config.real_dir and not config.demo:
-        raise _error("real_dir", "adds faces to the demo data; it needs --demo", config.real_dir)
     if not 0 <= config.sbi_scale < 1:
         raise _error("sbi_scale", "must be in [0, 1)", config.sbi_scale)
     _check_augmentation(config)

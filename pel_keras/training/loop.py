@@ -8,6 +8,7 @@ import time
 import numpy as np
 from tqdm import tqdm
 
+from pel_keras.run_folder import LAST, LOGS
 from pel_keras.training import workdir as files
 from pel_keras.training.steps import make_predict_step, make_train_step
 from pel_keras.training.summaries import Summaries
@@ -32,7 +33,7 @@ class Trainer:
         self.checkpointer, self.steps_per_epoch = checkpointer, steps_per_epoch
         self.train_step = make_train_step(model, optimizer, strategy, config.batch_size, config.weight_decay)
         self.predict_step = make_predict_step(model, strategy)
-        self.summaries = Summaries(os.path.join(config.workdir, files.LOGS), chief)
+        self.summaries = Summaries(os.path.join(config.workdir, LOGS), chief)
         self.step, self.epoch = int(checkpointer.step.numpy()), int(checkpointer.epoch.numpy())
         self.last_checkpoint = None
 
@@ -123,7 +124,7 @@ class Trainer:
         record["best"] = best is None or record[key] > best[key]
         if record["best"]:
             files.write_best(workdir, self.model, record)
-        files.save_model(self.model, os.path.join(workdir, files.LAST))
+        files.save_model(self.model, os.path.join(workdir, LAST))
         files.write_metrics(workdir, files.read_metrics(workdir) + [record])
         self.summaries.scalars("val", self.step, {k[4:]: v for k, v in record.items() if k.startswith("val_")})
         tqdm.write(

@@ -5,6 +5,7 @@ import os
 import keras
 import tensorflow as tf
 
+from pel_keras.run_folder import RUN_MANIFEST
 from pel_keras.training import workdir as files
 from pel_keras.training.checkpoints import Checkpointer
 from pel_keras.training.data import (
@@ -52,7 +53,7 @@ def train(config, strategy=None):
     dataset_manifest(config)  # a missing dataset is named before the run folder is made
     with files.lock(config.workdir, is_chief(strategy), task_name(strategy)):
         files.check_resumable(config)
-        manifest = os.path.join(config.workdir, files.RUN_MANIFEST)
+        manifest = os.path.join(config.workdir, RUN_MANIFEST)
         rows = write_run_manifest(config, manifest)
         check_run_crops(config, rows, files.crop_cache(config.workdir, is_chief(strategy), task_name(strategy)))
         steps_per_epoch = config.steps_per_epoch or max(1, epoch_images(config, rows["train"]) // config.batch_size)
@@ -70,6 +71,15 @@ def train(config, strategy=None):
             steps_per_epoch,
             data_info,
         )
+
+
+def best_summary(config, records):
+    """The line that names the epoch and validation score of ``best.keras`` in ``records`` (:func:`train`'s)."""
+    best = [record for record in records if record.get("best")]
+    if not best:
+        return f"no epoch finished, so no best.keras yet ({config.workdir})"
+    metric = config.selection_metric
+    return f"best.keras: epoch {best[-1]['epoch']}, val {metric} {best[-1]['val_' + metric]:.4f} ({config.workdir})"
 
 
 def fit(config, strategy, train_data, val_dataset_fn, val_videos, steps_per_epoch, data_info=None):

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
-from pel_keras.data.faces import crop_face, detect_faces, make_detector
+from pel_keras.data.faces import DEFAULT_DETECTOR, DEFAULT_MARGIN, crop_face, detect_faces, make_detector
 from pel_keras.data.video import read_frame
 from pel_keras.visualization.cam import ClassActivationMaps
 from pel_keras.visualization.figures import cam_figure, residual_figure
@@ -58,7 +58,15 @@ def _mask_crop(path, frame, face, shape, size, margin, max_megapixels):
     return crop_face(mask, face, size, margin)[0].astype(np.float32) / 255.0
 
 
-def read_faces(images, masks, size, frame=0, detector="yunet", margin=1.3, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
+def read_faces(
+    images,
+    masks,
+    size,
+    frame=0,
+    detector=DEFAULT_DETECTOR,
+    margin=DEFAULT_MARGIN,
+    max_megapixels=DEFAULT_MAX_MEGAPIXELS,
+):
     """Crops the largest face of each image (frame ``frame`` of a video or frame folder) and its mask.
 
     Args:
@@ -111,8 +119,8 @@ def make_figures(
     output_dir=".",
     figures=(2, 3, 4),
     frame=0,
-    detector="yunet",
-    margin=1.3,
+    detector=DEFAULT_DETECTOR,
+    margin=DEFAULT_MARGIN,
     max_megapixels=DEFAULT_MAX_MEGAPIXELS,
 ):
     """Writes the PNG of each figure in ``figures`` (numbers 2, 3, 4) into ``output_dir``.
