@@ -126,18 +126,18 @@ def test_paper_flagfiles_hold_section_4_1_and_later_flags_override(monkeypatch):
     )
     assert config.augment_config().flip == config.augment_config().jpeg == 0
     assert parse(["--flagfile=ffpp.flags", "--batch_size=64"]).batch_size == 64
-    hq, wild = parse(["--flagfile=ffpp_hq.flags"]), parse(["--flagfile=wilddeepfake.flags"])
+    hq, wild = parse(["--flagfile=configs/ffpp_hq.flags"]), parse(["--flagfile=configs/wilddeepfake.flags"])
     assert (hq.train_dataset, hq.image_size, hq.workdir) == ("ffpp_c23", 320, "runs/ffpp_c23")
     assert (wild.train_dataset, wild.image_size, wild.workdir) == ("wilddeepfake", 224, "runs/wilddeepfake")
 
 
 def test_every_ablation_flagfile_is_its_table_row(monkeypatch):
     monkeypatch.chdir(ROOT)
-    names = sorted(os.path.basename(p)[: -len(".flags")] for p in glob.glob(os.path.join(ROOT, "ablations", "*.flags")))
+    names = sorted(os.path.basename(p)[: -len(".flags")] for p in glob.glob(os.path.join(ROOT, "configs", "ablations", "*.flags")))
     assert names == sorted([*TABLE4, *(f"table5_{d}" for d in TABLE5)])
     paper = parse(["--flagfile=ffpp.flags"])
     for name in names:
-        config = parse([f"--flagfile=ablations/{name}.flags"])
+        config = parse([f"--flagfile=configs/ablations/{name}.flags"])
         row = TABLE4.get(name, ("two", True, True))
         assert (config.streams, config.self_enhancement, config.mutual_enhancement) == row, name
         assert config.denoiser == (name[len("table5_") :] if name.startswith("table5") else "median3"), name
