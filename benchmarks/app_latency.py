@@ -25,11 +25,11 @@ import time
 
 from absl import app, flags
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [REPO, os.path.join(REPO, "tests")]  # a script run from anywhere; tests/ has the media helpers
-import browser  # noqa: E402
-import data_media  # noqa: E402
-from ports import free_port  # noqa: E402
+from pel_keras.testing import (
+    browser,  # noqa: E402
+    data_media,  # noqa: E402
+)
+from pel_keras.testing.ports import free_port  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("models", ["runs/demo/best.keras", "b4"], "Models to time; b4: the fp32 B4 TFLite at 320.")
@@ -46,10 +46,9 @@ def b4_tflite():
     """The fp32 TFLite of a B4 two-stream PEL at 320 (built into --cache_dir on first use)."""
     path = os.path.join(FLAGS.cache_dir, "run", "export", "pel_fp32.tflite")
     if not os.path.isfile(path):
-        import export_helpers
-
         from pel_keras.export.run import export_model
         from pel_keras.export.source import load_source
+        from pel_keras.testing import export_helpers
 
         workdir = export_helpers.make_run(FLAGS.cache_dir, "float32", "efficientnet_b4", 320)
         export_model(load_source(workdir), os.path.dirname(path), formats=("tflite",), quantizations=("fp32",))

@@ -13,20 +13,16 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # as predict.py: YuNet on one OpenMP thread beside TensorFlow
 
-import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-from absl import app, flags  # noqa: E402
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [REPO, os.path.join(REPO, "tests")]  # a script run from anywhere; tests/ has the media helpers
-import data_media  # noqa: E402
 import numpy as np  # noqa: E402
+from absl import app, flags  # noqa: E402
 
 import pel_keras  # noqa: E402
 from pel_keras.prediction.predict import PredictConfig, predict  # noqa: E402
 from pel_keras.prediction.scorer import Scorer  # noqa: E402
+from pel_keras.testing import data_media  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("backbone", "efficientnet_b4", "Backbone of both streams.")

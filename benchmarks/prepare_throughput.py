@@ -14,23 +14,19 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # the stage timing runs in this process: one core, like a worker
 
-import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
-from skimage import data  # noqa: E402
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [REPO, os.path.join(REPO, "tests")]  # a script run from anywhere; tests/ has the media helpers
-import data_media  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
+from skimage import data  # noqa: E402
 
 from pel_keras.data.faces import crop_face, detect_faces, make_detector  # noqa: E402
 from pel_keras.data.prepare import PrepareConfig, prepare  # noqa: E402
 from pel_keras.data.video import sample_video  # noqa: E402
+from pel_keras.testing import data_media  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("videos", 8, "Videos to prepare.")

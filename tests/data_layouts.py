@@ -9,7 +9,8 @@ import os
 import shutil
 
 import cv2
-import data_media
+
+from pel_keras.testing import data_media
 
 # One official FF++ pair per split: (train, val, test).
 FFPP_PAIRS = (("071", "054"), ("720", "672"), ("953", "974"))

@@ -6,13 +6,13 @@ import os
 import shutil
 
 import cv2
-import data_media
 import keras
 import numpy as np
 
 import pel_keras
 from pel_keras.data.manifest import COLUMNS, MANIFEST, csv_text
 from pel_keras.files.atomic import atomic_write
+from pel_keras.testing import data_media
 
 SIZE = 32
 MODEL_SETTINGS = {"backbone": "efficientnet_b0", "image_size": SIZE, "streams": "rgb", "weights": None}

@@ -15,8 +15,17 @@ import urllib.parse
 
 import pytest
 import trained_run
-from browser import ROOT, chromium, have_browser, requested_hosts, start_app, upload_until_verdict, wait
-from ports import free_port
+
+from pel_keras.testing.browser import (
+    ROOT,
+    chromium,
+    have_browser,
+    requested_hosts,
+    start_app,
+    upload_until_verdict,
+    wait,
+)
+from pel_keras.testing.ports import free_port
 
 FRAMES = 8
 

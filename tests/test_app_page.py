@@ -14,7 +14,6 @@ import httpx
 import pytest
 import trained_run
 from gradio_client import Client, handle_file
-from ports import free_port
 
 import pel_keras
 from pel_keras.app import page
@@ -22,6 +21,7 @@ from pel_keras.app.service import ScoringService
 from pel_keras.prediction.predict import PredictConfig, json_settings, predict
 from pel_keras.prediction.results import json_document
 from pel_keras.prediction.scorer import Scorer
+from pel_keras.testing.ports import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG = PredictConfig(frames=4)

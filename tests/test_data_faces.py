@@ -5,12 +5,12 @@ import subprocess
 import sys
 
 import cv2
-import data_media
 import numpy as np
 import pytest
 from skimage import data
 
 from pel_keras.data.faces import Face, crop_face, detect_faces, make_detector, square_box
+from pel_keras.testing import data_media
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,11 @@
 import os
 
 import cv2
-import data_media
 import numpy as np
 import pytest
 
 from pel_keras.data.video import MediaError, sample_frames, sample_indices
+from pel_keras.testing import data_media
 
 
 def nearest_written(frame, written):

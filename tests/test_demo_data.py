@@ -4,13 +4,13 @@ import collections
 import os
 
 import cv2
-import data_media
 import numpy as np
 import pytest
 
 from pel_keras.data.demo import DemoConfig, build_demo_dataset, package_faces, random_view, source_splits
 from pel_keras.data.faces import Face
 from pel_keras.data.manifest import read_manifest
+from pel_keras.testing import data_media
 
 TINY = DemoConfig(size=48, videos=(3, 2, 2), frames=2)
 

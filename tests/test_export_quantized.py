@@ -11,10 +11,10 @@ import cv2
 import keras
 import numpy as np
 import pytest
-from export_helpers import write_prepared_data
 from scipy import stats
 
 from pel_keras.export.quantized import QuantizedCriterion, judge, rank_correlation
+from pel_keras.testing.export_helpers import write_prepared_data
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CROP = 32

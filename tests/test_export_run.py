@@ -10,7 +10,6 @@ import sys
 import types
 
 import cv2
-import data_media
 import keras
 import numpy as np
 import onnx
@@ -19,13 +18,14 @@ import peak_memory
 import pytest
 import tensorflow as tf
 from ai_edge_litert.interpreter import Interpreter
-from export_helpers import SIZE, face_crops, make_run
 from killed_writer import kill_while_writing, snapshot
 from skimage import data
 
 import pel_keras
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.video import sample_frames
+from pel_keras.testing import data_media
+from pel_keras.testing.export_helpers import SIZE, face_crops, make_run
 
 pytestmark = pytest.mark.slow
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

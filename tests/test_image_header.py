@@ -4,12 +4,12 @@ import io
 import struct
 
 import cv2
-import data_media
 import numpy as np
 import pytest
 from PIL import Image
 
 from pel_keras.data.image_header import HeaderError, read_image_size
+from pel_keras.testing import data_media
 
 
 def _cv2(extension, image, *params):

@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import cv2
-import data_media
 import numpy as np
 import pytest
 
@@ -17,6 +16,7 @@ from pel_keras.data.datasets import read_dataset
 from pel_keras.data.media import MediaError, list_media
 from pel_keras.data.video import read_frame, sample_frames
 from pel_keras.prediction.inputs import expand_inputs, read_frames
+from pel_keras.testing import data_media
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOBODY = 65534

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import cv2
-import data_media
 import keras
 import numpy as np
 import peak_memory
@@ -19,6 +18,7 @@ from pel_keras.inference.predictors import ModelError
 from pel_keras.prediction.inputs import expand_inputs
 from pel_keras.prediction.predict import DETECTING, READING, SCORING, PredictConfig, predict, predict_input
 from pel_keras.prediction.scorer import Scorer
+from pel_keras.testing import data_media
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -3,12 +3,12 @@
 import os
 
 import cv2
-import data_media
 import pytest
 
 from pel_keras.data.video import MediaError
 from pel_keras.prediction.inputs import expand_inputs, read_frames
 from pel_keras.prediction.results import NO_FACE, OK, FaceScore, FrameResult, InputResult, lines
+from pel_keras.testing import data_media
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import sys
 import time
 
 import data_layouts
-import data_media
 import pytest
 from full_disk import fill, tiny_filesystem
 
@@ -18,6 +17,7 @@ from pel_keras.data.manifest import png_is_complete, read_manifest
 from pel_keras.data.prepare import PrepareConfig, prepare
 from pel_keras.files.atomic import TEMPORARY_SUFFIX
 from pel_keras.files.locks import FolderLockedError
+from pel_keras.testing import data_media
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads processes from /proc")

@@ -12,11 +12,11 @@ import time
 
 import cv2
 import data_layouts
-import data_media
 import pytest
 
 from pel_keras.data.manifest import COLUMNS, read_manifest
 from pel_keras.data.prepare import PrepareConfig, prepare
+from pel_keras.testing import data_media
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -5,12 +5,12 @@ import dataclasses
 import math
 
 import cv2
-import data_media
 import numpy as np
 import pytest
 
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.sbi import SBIConfig, blend_mask, compress_alike, face_region, pseudo_fake_pair, self_blend
+from pel_keras.testing import data_media
 
 SIZE = 128
 SEEDS = range(8)

@@ -133,7 +133,9 @@ def test_paper_flagfiles_hold_section_4_1_and_later_flags_override(monkeypatch):
 
 def test_every_ablation_flagfile_is_its_table_row(monkeypatch):
     monkeypatch.chdir(ROOT)
-    names = sorted(os.path.basename(p)[: -len(".flags")] for p in glob.glob(os.path.join(ROOT, "configs", "ablations", "*.flags")))
+    names = sorted(
+        os.path.basename(p)[: -len(".flags")] for p in glob.glob(os.path.join(ROOT, "configs", "ablations", "*.flags"))
+    )
     assert names == sorted([*TABLE4, *(f"table5_{d}" for d in TABLE5)])
     paper = parse(["--flagfile=ffpp.flags"])
     for name in names:

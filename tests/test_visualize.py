@@ -5,13 +5,13 @@ import subprocess
 import sys
 
 import cv2
-import data_media
 import numpy as np
 import pytest
 import trained_run
 
 import pel_keras
 from pel_keras.data.video import MediaError, read_frame
+from pel_keras.testing import data_media
 from pel_keras.visualization.cam import ClassActivationMaps
 from pel_keras.visualization.maps import enhancement_residual
 from pel_keras.visualization.paper_figures import make_figures, read_faces

@@ -14,12 +14,12 @@ import collections
 import functools
 
 import cv2
-import data_media
 import keras
 import numpy as np
 
 import pel_keras
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
+from pel_keras.testing import data_media
 
 IMAGE_SIZE = 64
 FRAME_SIZE = (192, 144)

@@ -7,11 +7,11 @@ import os
 import cv2
 import keras
 import numpy as np
-from data_media import faces
 
 import pel_keras
 from pel_keras.data.manifest import COLUMNS, csv_text
 from pel_keras.files.atomic import atomic_write
+from pel_keras.testing.data_media import faces
 
 SIZE = 64
 
