@@ -12,7 +12,6 @@ overlap.
 """
 
 import os
-import sys
 import tempfile
 import time
 
@@ -20,7 +19,6 @@ import cv2
 import numpy as np
 from absl import app, flags
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from pel_keras.data import crop_check  # noqa: E402
 
 FLAGS = flags.FLAGS
