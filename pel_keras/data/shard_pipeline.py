@@ -50,12 +50,15 @@ def record_examples(index_file, rows, split, training, seed, balance, num_shards
         dataset = tf.data.Dataset.from_tensor_slices(tf.constant(files, tf.string))
         if training:
             dataset = dataset.shuffle(len(files), seed=seed + offset, reshuffle_each_iteration=True).repeat()
-        dataset = dataset.interleave(
-            tf.data.TFRecordDataset,
-            cycle_length=min(CYCLE, len(files)) if training else 1,
-            num_parallel_calls=tf.data.AUTOTUNE if training else None,
-            deterministic=True,
-        )
+        if training:
+            dataset = dataset.interleave(
+                tf.data.TFRecordDataset,
+                cycle_length=min(CYCLE, len(files)),
+                num_parallel_calls=tf.data.AUTOTUNE,
+                deterministic=True,
+            )
+        else:
+            dataset = dataset.flat_map(tf.data.TFRecordDataset)
         dataset = dataset.map(keyed, num_parallel_calls=tf.data.AUTOTUNE)
         dataset = dataset.filter(lambda path, label, video, image: wanted.lookup(path) >= 0)
         dataset = dataset if by_file else dataset.shard(num_shards, shard_index)

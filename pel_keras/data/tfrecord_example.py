@@ -16,7 +16,8 @@ FEATURES = {
 
 
 def example_bytes(row, png):
-    """One manifest row and its crop's PNG bytes as a serialized ``tf.train.Example`` of :data:`FEATURES`."""
+    """One manifest row and its crop's PNG bytes as a serialized ``tf.train.Example`` of :data:`FEATURES`
+    (features in a fixed order: the same row and bytes give the same record in every process)."""
 
     def strings(value):
         return tf.train.Feature(
@@ -37,7 +38,7 @@ def example_bytes(row, png):
         box=floats(row.get("box")),
         landmarks=floats(row.get("landmarks")),
     )
-    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString(deterministic=True)
 
 
 def parse_example(serialized):
