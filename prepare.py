@@ -3,7 +3,10 @@
     python prepare.py --dataset=ffpp --input=/data/FaceForensics++ --output=data --compression=c23
     python prepare.py --dataset=dfdc --input=/data/dfdc --output=data --shard=3/8   # part 3 of 8
     python prepare.py --dataset=dfdc --input=/data/dfdc --output=data --format=tfrecord --runner=beam \
-        --beam_options="--runner=FlinkRunner --flink_master=host:8081 --environment_type=LOOPBACK"
+        --beam_options="--runner=FlinkRunner --flink_master=HOST:8081 --sdk_container_image=IMAGE"
+
+With --format=tfrecord the crops are also written as TFRecord shards once every video has an outcome
+(convert_shards.py does it for a PNG preparation); with --runner=beam the work runs as an Apache Beam pipeline.
 
 Exits with status 1 when any video failed (see DATA_DIR/<tag>/failures.csv) or the disk filled up (run the
 same command again once there is room: finished videos are kept), 2 when the raw layout, a list file or the
@@ -98,8 +101,11 @@ def main(argv):
         f"{s.out_dir}: {s.videos} videos in this shard, {s.skipped} already done, {s.done} prepared, "
         f"{s.failed} failed, {s.no_face_videos} without any face; {s.crops} crops from {s.frames} frames "
         f"({s.no_face_frames} frames without a face); manifest.csv has {s.manifest_rows} rows"
-        + (f"; {s.shards} TFRecord shards in {s.out_dir}/tfrecord" if s.shards else "")
     )
+    if s.shards:
+        print(f"{s.out_dir}/tfrecord: {s.shards} TFRecord shards of the {s.manifest_rows} crops")
+    elif FLAGS.format == "tfrecord":
+        print(f"{s.out_dir}/tfrecord: not written yet; the run that ends with every video prepared writes it")
     if s.failed:
         return cli.fail(f"{s.failed} videos failed: see {s.out_dir}/failures.csv", cli.FAILED)
     return cli.OK

@@ -12,6 +12,9 @@ import data_layouts
 import numpy as np
 import pytest
 import tensorflow as tf
+from full_disk import fill, tiny_filesystem
+from killed_writer import snapshot
+from training_data import write_dataset
 
 from pel_keras.data.convert_shards import convert
 from pel_keras.data.manifest import COLUMNS, csv_text, read_manifest, read_split, select_frames
@@ -19,6 +22,7 @@ from pel_keras.data.pipeline import AugmentConfig, build_dataset, load_image
 from pel_keras.data.prepare import PrepareConfig, prepare
 from pel_keras.data.shards import index_path, read_index
 from pel_keras.data.tfrecord_example import parse_example
+from pel_keras.files.atomic import TEMPORARY_SUFFIX
 
 SIZE, PER_SHARD = 64, 3
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -202,3 +206,26 @@ def test_prepare_writes_shards_once_every_shard_of_the_run_is_done(tmp_path):
     second = prepare(PrepareConfig(**common, format="tfrecord", shard=(2, 2)))
     assert second.done > 0 and second.shards == 6  # one per split and class
     assert sum(s["examples"] for s in read_index(index_path(str(tmp_path / "out/ffpp_c23")))["shards"]) == 12
+
+
+def test_a_full_disk_keeps_the_shards_there_before(tmp_path):
+    with tiny_filesystem(kilobytes=256) as disk:
+        data = os.path.join(disk, "toy")
+        write_dataset(disk, size=16, splits={"train": 2, "val": 1, "test": 1})
+        convert(data, examples_per_shard=8)
+        before = snapshot(os.path.join(data, "tfrecord"))
+        fill(disk, leave_bytes=4096)
+        result = subprocess.run(
+            [sys.executable, "convert_shards.py", f"--data={data}", "--examples_per_shard=2"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 1, result.stderr
+        assert (
+            result.stderr.strip()
+            .splitlines()[-1]
+            .startswith(f"convert_shards.py: no space left on the device holding {data}")
+        )
+        assert snapshot(os.path.join(data, "tfrecord")) == before
+        assert not [name for name in os.listdir(data) if TEMPORARY_SUFFIX in name]

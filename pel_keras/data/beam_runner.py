@@ -14,6 +14,7 @@ output folder at the same path (a shared file system mounted on every worker) an
 dependencies installed (``--requirements_file`` or a container image).
 """
 
+import logging
 import os
 import shlex
 
@@ -48,6 +49,8 @@ def run(records, out_dir, config, prepare_video):
     """
     if not records:
         return
+    # The DirectRunner relays every worker's start-up chatter at INFO and WARNING; their errors still show.
+    logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
     with beam.Pipeline(options=pipeline_options(config)) as pipeline:
         (
             pipeline

@@ -1,9 +1,9 @@
 """A PNG preparation -> TFRecord shards (:mod:`pel_keras.data.shards`), without detecting anything again.
 
 The crops' PNG bytes are copied into the records as they are, so the examples a reader decodes are the very
-pixels of the PNG folder. Every shard is written to a temporary name and renamed, the index last, so a run
-stopped half-way leaves the previous shards and index as they were (or none); old shards the new index no
-longer names are removed after it is in place.
+pixels of the PNG folder. The shards and their index are written into a temporary folder, flushed, and that
+folder replaces ``tfrecord/`` whole: a run stopped half-way (killed, a full disk, a bad crop) leaves the
+previous shards and index as they were, or none. The disk needs room for the old shards and the new at once.
 """
 
 import math
@@ -14,16 +14,9 @@ import tensorflow as tf
 from pel_keras.data import output_folder
 from pel_keras.data.datasets.records import SPLITS
 from pel_keras.data.manifest import MANIFEST, png_is_complete, read_manifest
-from pel_keras.data.shards import (
-    DEFAULT_EXAMPLES_PER_SHARD,
-    FOLDER,
-    dump_index,
-    file_sha1,
-    index_path,
-    shard_name,
-)
+from pel_keras.data.shards import DEFAULT_EXAMPLES_PER_SHARD, FOLDER, INDEX, dump_index, file_sha1, shard_name
 from pel_keras.data.tfrecord_example import example_bytes
-from pel_keras.files.atomic import atomic_output, atomic_write
+from pel_keras.files.atomic import atomic_output, fsync_path
 
 
 def convert(out_dir, examples_per_shard=DEFAULT_EXAMPLES_PER_SHARD):
@@ -53,36 +46,31 @@ def write_shards(out_dir, examples_per_shard):
     groups = {}
     for row in read_manifest(manifest):
         groups.setdefault((SPLITS.index(row["split"]), row["label"]), []).append(row)
-    folder = os.path.join(out_dir, FOLDER)
     shards = []
-    for (split, label), rows in sorted(groups.items()):
-        count = math.ceil(len(rows) / examples_per_shard)
-        for number in range(count):
-            part = rows[number * examples_per_shard : (number + 1) * examples_per_shard]
-            name = shard_name(SPLITS[split], label, number, count)
-            _write_shard(os.path.join(folder, name), out_dir, part, manifest)
-            shards.append(
-                {
-                    "file": name,
-                    "split": SPLITS[split],
-                    "label": label,
-                    "examples": len(part),
-                    "bytes": os.path.getsize(os.path.join(folder, name)),
-                }
-            )
-    atomic_write(index_path(out_dir), dump_index(shards, file_sha1(manifest), examples_per_shard), durable=True)
-    named = {shard["file"] for shard in shards}
-    for name in os.listdir(folder):
-        if name.endswith(".tfrecord") and name not in named:
-            os.remove(os.path.join(folder, name))
+    with atomic_output(os.path.join(out_dir, FOLDER), durable=True) as folder:
+        os.makedirs(folder)
+        for (split, label), rows in sorted(groups.items()):
+            count = math.ceil(len(rows) / examples_per_shard)
+            for number in range(count):
+                part = rows[number * examples_per_shard : (number + 1) * examples_per_shard]
+                name = shard_name(SPLITS[split], label, number, count)
+                size = _write_shard(os.path.join(folder, name), out_dir, part, manifest)
+                shards.append(
+                    {"file": name, "split": SPLITS[split], "label": label, "examples": len(part), "bytes": size}
+                )
+        with open(os.path.join(folder, INDEX), "w") as f:
+            f.write(dump_index(shards, file_sha1(manifest), examples_per_shard))
+            os.fsync(f.fileno())
     return shards
 
 
 def _write_shard(path, out_dir, rows, manifest):
-    with atomic_output(path, durable=True) as temporary:
-        with tf.io.TFRecordWriter(temporary) as writer:
-            for row in rows:
-                writer.write(example_bytes(row, _png_bytes(out_dir, row, manifest)))
+    """Writes the records of ``rows`` to ``path``, flushed to the disk; returns its size in bytes."""
+    with tf.io.TFRecordWriter(path) as writer:
+        for row in rows:
+            writer.write(example_bytes(row, _png_bytes(out_dir, row, manifest)))
+    fsync_path(path)
+    return os.path.getsize(path)
 
 
 def _png_bytes(out_dir, row, manifest):

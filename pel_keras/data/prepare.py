@@ -12,6 +12,10 @@ are all there and whole, or a ``no_face`` one, and does the others again. Worker
 Sharding (``shard=(k, n)``) assigns each video to one of ``n`` parts by a hash of its id, so ``n``
 machines can write into the same output; each rewrites the manifest from every stored outcome, one at a
 time, so the last shard to end writes the full one.
+
+Runners: ``local`` runs :func:`prepare_video` in a process pool; ``beam`` runs the same function in an Apache
+Beam pipeline (:mod:`pel_keras.data.beam_runner`). With ``format="tfrecord"`` the run that ends with every
+video of the dataset recorded also writes the crops as TFRecord shards (:mod:`pel_keras.data.convert_shards`).
 """
 
 import dataclasses
@@ -292,6 +296,7 @@ def prepare(config):
     Raises:
         FolderLockedError: another process writes this shard of the output (or another sharding of it).
         DiskFullError: the output's disk is full; finished videos are kept, the run resumes once freed.
+        ValueError: ``runner="beam"`` without Apache Beam installed (the message says what to install).
     """
     if config.runner == "beam":
         _beam_runner()  # missing Apache Beam is said before any work
