@@ -52,7 +52,7 @@ flags.DEFINE_enum("runner", "local", list(RUNNERS), "local: a process pool; beam
 flags.DEFINE_string(
     "beam_options",
     "",
-    "With --runner=beam: the pipeline's options (default: DirectRunner, --workers processes), e.g. "
+    "With --runner=beam: the pipeline's options (default: Beam's local runner, --workers processes), e.g. "
     '"--runner=DataflowRunner --project=P --region=R --temp_location=gs://B/tmp".',
 )
 flags.mark_flags_as_required(["dataset", "input", "output"])

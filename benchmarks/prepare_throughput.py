@@ -3,7 +3,7 @@
 Writes ``--videos`` H.264 videos of 640x360 (``--seconds`` at 30 fps; a public-domain face moving over a
 natural background), prepares them as a ``folder`` dataset sampling ``--frames`` frames each, with
 ``--workers`` processes with each of ``--runners`` (``local``: the process pool; ``beam``: Apache Beam's
-DirectRunner, one worker process per ``--workers``), and prints frames/s; then times each stage on one video
+local runner, one worker process per ``--workers``), and prints frames/s; then times each stage on one video
 in one process.
 
 The machine may be shared: besides wall-clock frames/s it prints the CPU time spent per frame (this

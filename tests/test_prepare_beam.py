@@ -1,4 +1,4 @@
-"""prepare.py --runner=beam (Apache Beam's DirectRunner, worker processes) against the local runner on a small FF++
+"""prepare.py --runner=beam (Apache Beam's local runner, worker processes) against the local runner on a small FF++
 layout with a corrupt video and one without a face: the same manifest, failures and crop bytes; killed half-way
 and run again, the same manifest without duplicates; without Apache Beam, what to install."""
 

@@ -8,10 +8,11 @@ local runner's. A Beam retry of a video starts from an empty staging folder and 
 earlier attempt. The process that builds the pipeline chooses the videos (those without a trusted record),
 holds the shard's lock, and writes ``manifest.csv`` and ``failures.csv`` once the pipeline is done.
 
-Options are Beam's own, as on a command line (``config.beam_options``): without them the DirectRunner runs
-here, one process per ``--workers``. The workers of another runner (Dataflow, Flink, Spark) must see the
-output folder at the same path (a shared file system mounted on every worker) and have this package and its
-dependencies installed (``--requirements_file`` or a container image).
+Options are Beam's own, as on a command line (``config.beam_options``): without them Beam's local runner
+(the FnApiRunner, which the DirectRunner uses for batch pipelines) runs here, one process per ``--workers``.
+The workers of another runner (Dataflow, Flink, Spark) must see the input and output folders at the same
+paths (a shared file system mounted on every worker) and have this package and its dependencies installed
+(``--requirements_file`` or a container image).
 """
 
 import logging
@@ -24,13 +25,17 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from pel_keras.data import output_folder
 from pel_keras.data.faces import make_detector
 
+# What the DirectRunner runs a batch pipeline on, named so that it does not first try to download the Prism
+# runner from GitHub (Beam 2.77 does, then falls back to this one).
+LOCAL_RUNNER = "apache_beam.runners.portability.fn_api_runner.FnApiRunner"
+
 
 def pipeline_options(config):
-    """The Beam options of ``config``: the DirectRunner with ``workers`` processes, then ``beam_options``
+    """The Beam options of ``config``: Beam's local runner with ``workers`` processes, then ``beam_options``
     (a later option wins)."""
     workers = config.workers or os.cpu_count() or 1
     defaults = [
-        "--runner=DirectRunner",
+        f"--runner={LOCAL_RUNNER}",
         "--direct_running_mode=multi_processing",
         f"--direct_num_workers={workers}",
         "--default_sdk_harness_log_level=WARNING",
@@ -49,7 +54,7 @@ def run(records, out_dir, config, prepare_video):
     """
     if not records:
         return
-    # The DirectRunner relays every worker's start-up chatter at INFO and WARNING; their errors still show.
+    # The local runner relays every worker's start-up chatter at INFO and WARNING; their errors still show.
     logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
     with beam.Pipeline(options=pipeline_options(config)) as pipeline:
         (
