@@ -229,3 +229,11 @@ def test_a_full_disk_keeps_the_shards_there_before(tmp_path):
         )
         assert snapshot(os.path.join(data, "tfrecord")) == before
         assert not [name for name in os.listdir(data) if TEMPORARY_SUFFIX in name]
+
+
+def test_the_converter_names_a_folder_without_a_manifest(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "convert_shards.py", f"--data={tmp_path}"], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert f"{tmp_path}/manifest.csv does not exist: prepare the dataset first" in result.stderr
