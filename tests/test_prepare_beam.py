@@ -2,7 +2,10 @@
 layout with a corrupt video and one without a face: the same manifest, failures and crop bytes; killed half-way
 and run again, the same manifest without duplicates; without Apache Beam, what to install."""
 
+import json
 import os
+import pathlib
+import re
 import shutil
 import signal
 import subprocess
@@ -11,6 +14,7 @@ import time
 
 import data_layouts
 import pytest
+from full_disk import tiny_filesystem
 
 from pel_keras.data.manifest import read_manifest
 
@@ -112,3 +116,25 @@ def test_without_apache_beam_the_beam_runner_says_what_to_install(raw, tmp_path)
         'prepare.py: --runner=beam needs Apache Beam, an optional extra: pip install "pel-keras[beam]"' in result.stderr
     )
     assert not os.path.exists(tmp_path / "ffpp_c23")  # said before any work
+
+
+def test_a_full_disk_under_beam_ends_in_one_line_and_resumes(raw, local):
+    pytest.importorskip("apache_beam")
+    with tiny_filesystem(kilobytes=160) as folder:
+        out = os.path.join(folder, "ffpp_c23")
+        full = subprocess.run(command(raw, folder, "--runner=beam"), cwd=REPO, capture_output=True, text=True)
+        assert full.returncode == 1, full.stderr[-3000:]
+        line = full.stderr.strip().splitlines()[-1]  # after the log lines of Beam's workers
+        assert re.fullmatch(
+            f"prepare.py: no space left on the device holding {re.escape(out)}(/[^ ]+)?: free some "
+            r"space and run the same command again \(finished work is kept\)",
+            line,
+        ), line
+        stored = [json.loads(path.read_text()) for path in pathlib.Path(out, "records").rglob("*.json")]
+        kept = [outcome for outcome in stored if outcome["status"] != "error"]  # a failed video is tried again
+        assert kept, "nothing was finished before the disk filled: make the file system larger"
+        subprocess.run(["mount", "-o", "remount,size=4m", folder], check=True)
+        resumed = run(raw, folder, "--runner=beam")
+        assert f"{len(kept)} already done" in resumed.stdout, resumed.stderr[-2000:]
+        assert pathlib.Path(out, "manifest.csv").read_text() == (local / "manifest.csv").read_text()
+        assert files(pathlib.Path(out, "crops")) == files(local / "crops")

@@ -24,6 +24,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pel_keras.data import output_folder
 from pel_keras.data.faces import make_detector
+from pel_keras.files.atomic import DiskFullError, is_disk_full
 
 # What the DirectRunner runs a batch pipeline on, named so that it does not first try to download the Prism
 # runner from GitHub (Beam 2.77 does, then falls back to this one).
@@ -51,18 +52,27 @@ def run(records, out_dir, config, prepare_video):
         out_dir: the preparation's folder, seen at this path by every worker.
         config: the :class:`pel_keras.data.prepare.PrepareConfig`.
         prepare_video: ``(record, out_dir, config, detector) -> (outcome, staged folder)``.
+
+    Raises:
+        DiskFullError: a worker found the output's disk full (the videos put in place before are kept).
     """
     if not records:
         return
     # The local runner relays every worker's start-up chatter at INFO and WARNING; their errors still show.
     logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.ERROR)
-    with beam.Pipeline(options=pipeline_options(config)) as pipeline:
-        (
-            pipeline
-            | "Videos" >> beam.Create(records, reshuffle=False)
-            | "Spread" >> beam.Reshuffle()
-            | "Prepare" >> beam.ParDo(PrepareVideo(out_dir, config, prepare_video))
-        )
+    try:
+        with beam.Pipeline(options=pipeline_options(config)) as pipeline:
+            (
+                pipeline
+                | "Videos" >> beam.Create(records, reshuffle=False)
+                | "Spread" >> beam.Reshuffle()
+                | "Prepare" >> beam.ParDo(PrepareVideo(out_dir, config, prepare_video))
+            )
+    except Exception as error:
+        # Beam hands a worker's exception on as text: a full disk is told as the local runner tells it.
+        if is_disk_full(error) or DiskFullError.__name__ in str(error):
+            raise DiskFullError(out_dir) from error
+        raise
 
 
 class PrepareVideo(beam.DoFn):
