@@ -79,6 +79,18 @@ def read_split(manifests, split):
     return rows
 
 
+def rows_by_class(rows):
+    """``[real rows, fake rows]`` of ``rows``, for drawing the classes 1:1.
+
+    Raises:
+        ValueError: one of the classes has no row.
+    """
+    by_class = [[r for r in rows if r["label"] == label] for label in (0, 1)]
+    if not all(by_class):
+        raise ValueError(f"cannot balance classes: {len(by_class[0])} real and {len(by_class[1])} fake examples")
+    return by_class
+
+
 def parse_points(text):
     """The numbers of a ``box`` or ``landmarks`` cell (space-separated) as a list of floats; ``[]`` when empty."""
     return [float(value) for value in (text or "").split()]
@@ -154,6 +166,11 @@ def incomplete_crop(out_dir, outcome):
         if not png_is_complete(path):
             return path
     return None
+
+
+def all_recorded(out_dir, records):
+    """Whether every one of ``records`` (the whole dataset, every shard's videos) has a stored outcome."""
+    return all(os.path.isfile(record_path(out_dir, record.video)) for record in records)
 
 
 def write_outputs(out_dir, records):
