@@ -44,14 +44,14 @@ class PrepareConfig:
     """What :func:`prepare` does (the flags of ``prepare.py``).
 
     Attributes:
-        dataset: ``ffpp``, ``dfd``, ``celebdf``, ``dfdc``, ``wilddeepfake`` or ``folder``.
+        dataset: ``ffpp``, ``dfd``, ``celebdf``, ``dfdc``, ``dfdcp``, ``wilddeepfake`` or ``folder``.
         input: the raw dataset's root; output: ``DATA_DIR`` (the tag folder is made inside).
         compression: FF++/DFD quality (``raw``, ``c23``, ``c40``); methods: FF++ methods.
         frames: frames sampled per video; size: crop side; margin: crop side / detected box side.
         detector: a name from :data:`pel_keras.data.faces.DETECTORS`, or ``auto`` (``none`` for
             WildDeepfake, whose images are face crops already; ``yunet`` otherwise).
         workers: processes (0 = one per CPU core); shard: ``(k, n)``, part ``k`` (1-based) of ``n``.
-        val_fraction: share of training sources carved into val (DFDC, WildDeepfake).
+        val_fraction: share of training sources carved into val (DFDC, DFDCP, WildDeepfake).
         max_megapixels: a video or image whose frames are larger is refused before decoding (an error).
     """
 

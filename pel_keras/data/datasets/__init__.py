@@ -4,12 +4,13 @@ import os
 
 from pel_keras.data.datasets.celebdf import read_celebdf
 from pel_keras.data.datasets.dfdc import read_dfdc
+from pel_keras.data.datasets.dfdcp import read_dfdcp
 from pel_keras.data.datasets.ffpp import FFPP_METHODS, read_dfd, read_ffpp
 from pel_keras.data.datasets.folder import read_folder
 from pel_keras.data.datasets.records import FAKE, REAL, Record
 from pel_keras.data.datasets.wilddeepfake import read_wilddeepfake
 
-DATASETS = ("ffpp", "dfd", "celebdf", "dfdc", "wilddeepfake", "folder")
+DATASETS = ("ffpp", "dfd", "celebdf", "dfdc", "dfdcp", "wilddeepfake", "folder")
 
 __all__ = ["DATASETS", "FAKE", "FFPP_METHODS", "REAL", "Record", "check_ids", "dataset_tag", "read_dataset"]
 
@@ -22,7 +23,7 @@ def read_dataset(name, root, compression="c23", methods=FFPP_METHODS, val_fracti
         root: the raw dataset's top folder.
         compression: FF++ / DFD quality folder (``raw``, ``c23``, ``c40``).
         methods: FF++ manipulation methods to include (FaceShifter on request).
-        val_fraction: share of the training sources carved into ``val`` (DFDC, WildDeepfake).
+        val_fraction: share of the training sources carved into ``val`` (DFDC, DFDC preview, WildDeepfake).
     """
     if not os.path.isdir(root):
         raise FileNotFoundError(f"dataset root not found: expected a folder at {root}")
@@ -31,6 +32,7 @@ def read_dataset(name, root, compression="c23", methods=FFPP_METHODS, val_fracti
         "dfd": lambda: read_dfd(root, compression),
         "celebdf": lambda: read_celebdf(root),
         "dfdc": lambda: read_dfdc(root, val_fraction),
+        "dfdcp": lambda: read_dfdcp(root, val_fraction),
         "wilddeepfake": lambda: read_wilddeepfake(root, val_fraction),
         "folder": lambda: read_folder(root),
     }
