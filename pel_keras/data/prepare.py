@@ -35,8 +35,9 @@ from pel_keras.processes import die_with_parent
 
 log = logging.getLogger(__name__)
 
-# Settings that change the crops: a resumed run must use the same ones.
+# Settings that change the crops: a resumed run must use the same ones; SETTINGS stores them.
 CROP_SETTINGS = ("frames", "size", "margin", "detector")
+SETTINGS = "prepare.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,17 +193,25 @@ def _process(job):
 
 def _check_settings(out_dir, config):
     """Stores the crop settings on the first run; refuses to resume with different ones."""
-    path = os.path.join(out_dir, "prepare.json")
     settings = {name: getattr(config, name) for name in CROP_SETTINGS}
-    if os.path.isfile(path):
-        stored = read_json(path, "preparation settings", dict)
-        if stored != settings:
-            raise ValueError(
-                f"{out_dir} was prepared with {stored}; this run asks for {settings}. "
-                "Use the same settings to resume, or another output folder."
-            )
-    else:
-        atomic_write(path, json.dumps(settings, indent=2), durable=True)
+    stored = read_settings(out_dir)
+    if stored is None:
+        atomic_write(os.path.join(out_dir, SETTINGS), json.dumps(settings, indent=2), durable=True)
+    elif stored != settings:
+        raise ValueError(
+            f"{out_dir} was prepared with {stored}; this run asks for {settings}. "
+            "Use the same settings to resume, or another output folder."
+        )
+
+
+def read_settings(out_dir):
+    """The crop settings stored in ``out_dir/prepare.json`` (:data:`CROP_SETTINGS`), or None without the file.
+
+    Raises:
+        ValueError: the file is unreadable or not a JSON object (named).
+    """
+    path = os.path.join(out_dir, SETTINGS)
+    return read_json(path, "preparation settings", dict) if os.path.isfile(path) else None
 
 
 def _run(jobs, config):

@@ -14,11 +14,13 @@ SPLITS = ("train", "val", "test")
 
 @dataclasses.dataclass(frozen=True)
 class RunSettings:
-    """The training settings evaluation needs: where the data is, what the model was trained on, its input size."""
+    """The training settings evaluation needs: where the data is, what the model was trained on, its input size,
+    and the whole of `config.json` (`training`), which the protocol card describes."""
 
     data_dir: str
     train_dataset: str
     image_size: int
+    training: dict = dataclasses.field(default_factory=dict, compare=False)
 
 
 def read_run_settings(workdir):
@@ -38,7 +40,7 @@ def read_run_settings(workdir):
             values = json.load(file)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"{path} is not valid JSON ({error})") from error
-    fields = {field.name: field.type for field in dataclasses.fields(RunSettings)}
+    fields = {field.name: field.type for field in dataclasses.fields(RunSettings) if field.name != "training"}
     wrong = [
         f"{name} ({kind.__name__})"
         for name, kind in fields.items()
@@ -46,7 +48,7 @@ def read_run_settings(workdir):
     ]
     if wrong:
         raise ValueError(f"{path}: missing or invalid training settings: {', '.join(wrong)}")
-    return RunSettings(**{name: values[name] for name in fields})
+    return RunSettings(**{name: values[name] for name in fields}, training=values)
 
 
 @dataclasses.dataclass(frozen=True)
