@@ -61,7 +61,7 @@ def build_card(training, data_dir, model, image_size, split, frames, threshold, 
             "crops": _crops(data_dir, dataset),
         },
         "checkpoint": {"model": model, "selection_metric": training.get("selection_metric"), "split": "val"},
-        "input_size": int(image_size),  # a TFLite model gives a numpy integer
+        "input_size": image_size,
         "test": {
             "split": split,
             "frames_per_video": frames,

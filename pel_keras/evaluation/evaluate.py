@@ -172,9 +172,10 @@ def plan_evaluation(config):
     test_sets = {mode: _test_sets(config, run, data_dir, mode) for mode in config.modes}
     if not any(isinstance(s, TestSet) for sets in test_sets.values() for s in sets):
         return Plan(config, run, test_sets, None, run.image_size)
+    protocols = {mode: _protocol(config, run, sets, data_dir, run.image_size) for mode, sets in test_sets.items()}
     predictor = load_predictor(config.model_path, trusted=config.trust_model)
     image_size = predictor.input_shape[0] or run.image_size
-    protocols = {mode: _protocol(config, run, sets, data_dir, image_size) for mode, sets in test_sets.items()}
+    protocols = {mode: dict(card, input_size=int(image_size)) for mode, card in protocols.items()}
     return Plan(config, run, test_sets, predictor, image_size, protocols)
 
 
