@@ -108,10 +108,7 @@ def _checkpoint_text(checkpoint, dataset):
             f"the run's `{BEST}` is the epoch with the highest {METRICS.get(metric, metric)} on the "
             f"{checkpoint['split']} split of `{dataset}`; no test split takes part"
         )
-    model = checkpoint["model"]
-    if model == BEST:
-        return chosen
-    return chosen + f"; this model is `{model}`" + (" (the last epoch, not picked)" if model == LAST else "")
+    return chosen + (f"; this model is `{LAST}`, the last epoch, not picked" if checkpoint["model"] == LAST else "")
 
 
 def _frames_text(frames):
@@ -127,8 +124,16 @@ def _test_crops(datasets):
     return "; ".join(f"{', '.join(tags)}: {crops}" for crops, tags in groups.items()) or "none scored"
 
 
+def shared_card(card):
+    """What decides `card_lines(card)`: the card without the model's name (an export of `best.keras` is
+    measured as `best.keras` is), so models that share it can share one printed card."""
+    checkpoint = dict(card["checkpoint"], model=card["checkpoint"]["model"] == LAST)
+    return dict(card, checkpoint=checkpoint)
+
+
 def card_lines(card):
-    """The card as markdown bullets, one per item of the protocol."""
+    """The card as markdown bullets, one per item of the protocol (the models it belongs to are named by
+    whoever prints it)."""
     training, test = card["training"], card["test"]
     return [
         f"- Training data: {_training_text(training)}",

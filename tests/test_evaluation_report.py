@@ -13,6 +13,7 @@ from pel_keras.evaluation import paper_tables
 from pel_keras.evaluation.outputs import Scored, Skipped, save_evaluation
 from pel_keras.evaluation.published import published
 from pel_keras.evaluation.scores import FrameScores
+from pel_keras.protocol import build_card
 
 
 def _scores(seed, separation=0.4, frames_per_video=4, videos=12, fake_share=0.5):
@@ -189,3 +190,23 @@ def test_other_compressions_nearest_first():
     assert other_compressions("ffpp_raw") == ["ffpp_c23", "ffpp_c40"]
     assert other_compressions("celebdf") == other_compressions("my_c23") == []
     assert compression_of("ffpp_c23") == "c23" and compression_of("dfdcp") is None
+
+
+def test_models_measured_alike_share_one_printed_card(tmp_path):
+    training = {"train_dataset": "ffpp_c23", "frames": 50, "sbi": True, "selection_metric": "frame_auc"}
+
+    def card(model):
+        return build_card(training, str(tmp_path), model, 64, "test", 8, 0.5, {"celebdf": "celebdf"})
+
+    for model in ("best.keras", "export/pel_int8.tflite", "last.keras"):
+        items = [Scored("celebdf", _scores(0))]
+        save_evaluation(tmp_path, "cross", model, "ffpp_c23", items, name=model, protocol=card(model))
+    results, markdown = _results(tmp_path)
+    assert results["cross"]["export/pel_int8.tflite"]["protocol"]["checkpoint"]["model"] == "export/pel_int8.tflite"
+    assert markdown.count("- Training data: ") == 2
+    assert "Protocol (`best.keras`, `export/pel_int8.tflite`):" in markdown and "Protocol (`last.keras`):" in markdown
+    best, last = markdown.split("Protocol (`last.keras`):")[:2]
+    checkpoint = "the epoch with the highest frame-level AUC on the val split of `ffpp_c23`; no test split takes part"
+    assert checkpoint + "\n" in best and checkpoint + "; this model is `last.keras`, the last epoch, not picked" in last
+    assert "its real videos only, fakes self-blended from them on the fly (SBI), at most 50 frames per video" in best
+    assert "- Test data: the `test` split, at most 8 frames per video, at equal intervals" in best

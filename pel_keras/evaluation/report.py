@@ -10,7 +10,7 @@ import json
 from pel_keras.evaluation import paper_tables as paper
 from pel_keras.evaluation.published import published
 from pel_keras.evaluation.records import CLEAN, LEVELS, MODES
-from pel_keras.protocol import card_lines
+from pel_keras.protocol import card_lines, shared_card
 
 LEGEND = (
     "ACC at the threshold given (fake when p > threshold), AUC, EER and AP as fractions. Frame level scores every "
@@ -153,7 +153,7 @@ def _robustness(entries):
 
 def _about(entries):
     """Which file each model name stands for, its ACC threshold, and the protocol of each model's rows (one
-    card for the models that share it)."""
+    card for the models that share it, e.g. `best.keras` and its exports)."""
     lines = [f"Trained on {dataset_label(_train_dataset(entries))}. Models:"]
     cards = {}
     for name, evaluation in entries.items():
@@ -161,7 +161,8 @@ def _about(entries):
         threshold = f", ACC threshold {', '.join(map(str, thresholds))}" if thresholds else ""
         lines.append(f"- `{name}`: `{evaluation['model']}`{threshold}")
         card = evaluation.get("protocol")
-        cards.setdefault(json.dumps(card, sort_keys=True), (card, []))[1].append(f"`{name}`")
+        key = json.dumps(card and shared_card(card), sort_keys=True)
+        cards.setdefault(key, (card, []))[1].append(f"`{name}`")
     for card, names in cards.values():
         lines += ["", f"Protocol ({', '.join(names)}):"]
         lines += NO_CARD if card is None else card_lines(card)
