@@ -6,9 +6,8 @@
     python evaluate.py --workdir=RUN --model=RUN/export/pel_int8.tflite   # an exported artifact, same data
 
 Writes RUN/eval/results.json, results.md, score CSVs and ROC figures, each with the protocol card, and prints
-the table. Exit status: 0
-when something was evaluated, 1 when nothing could be (every dataset skipped), 2 for a wrong flag or a
-missing file (the message names it). See README.md, section Evaluation.
+the table. Exit status: 0 when something was evaluated, 1 when nothing could be (every dataset skipped), 2 for
+a wrong flag or a missing file (the message names it). See docs/evaluation.md.
 """
 
 from absl import app, flags
