@@ -39,7 +39,11 @@ flags.DEFINE_enum(
 flags.DEFINE_integer("workers", 0, "Worker processes (0 = one per CPU core).", lower_bound=0)
 flags.DEFINE_string("shard", "1/1", "K/N: prepare only part K (1-based) of N, for array jobs.")
 flags.DEFINE_float(
-    "val_fraction", 0.1, "Share of training sources carved into val (DFDC, WildDeepfake).", lower_bound=0, upper_bound=1
+    "val_fraction",
+    0.1,
+    "Share of training sources carved into val (DFDC, DFDCP, WildDeepfake).",
+    lower_bound=0,
+    upper_bound=1,
 )
 flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP, lower_bound=MAX_MEGAPIXELS_FLOOR)
 flags.DEFINE_enum(

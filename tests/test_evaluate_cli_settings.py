@@ -102,6 +102,13 @@ def test_unknown_dataset_tags_are_refused_and_folders_accepted(run, tmp_path):
         plan_evaluation(EvalConfig(run, cross=True))
 
 
+def test_an_unreadable_prepare_json_is_named_before_the_model_loads(run, tmp_path):
+    settings = tmp_path / "data" / "celebdf" / "prepare.json"
+    settings.write_text('{"frames": 50, "size"')
+    with pytest.raises(ValueError, match=f"preparation settings {re.escape(str(settings))} is not valid JSON"):
+        plan_evaluation(EvalConfig(run, cross=True, datasets=("celebdf",)))
+
+
 def test_nothing_prepared_loads_no_model_and_writes_nothing(run):
     plan = plan_evaluation(EvalConfig(run, cross=True, datasets=("dfdc", "wilddeepfake"), progress=False))
     assert plan.predictor is None

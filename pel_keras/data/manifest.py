@@ -21,6 +21,7 @@ import os
 
 import numpy as np
 
+from pel_keras.data.datasets.records import read_json
 from pel_keras.files.atomic import atomic_write
 
 COLUMNS = ("path", "label", "video", "split", "source", "frame", "score", "box", "landmarks")
@@ -29,6 +30,17 @@ MANIFEST, FAILURES, SETTINGS = "manifest.csv", "failures.csv", "prepare.json"  #
 PNG_START, PNG_END = b"\x89PNG\r\n\x1a\n", b"\x00\x00\x00\x00IEND\xaeB`\x82"  # signature; empty IEND chunk
 
 log = logging.getLogger(__name__)
+
+
+def read_settings(folder):
+    """The crop settings ``prepare.py`` stored in ``folder/prepare.json`` (frames, size, margin, detector), or
+    None without the file.
+
+    Raises:
+        ValueError: the file is unreadable or not a JSON object (named).
+    """
+    path = os.path.join(folder, SETTINGS)
+    return read_json(path, "preparation settings", dict) if os.path.isfile(path) else None
 
 
 def csv_text(columns, rows):

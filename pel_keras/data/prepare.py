@@ -31,7 +31,7 @@ import tqdm
 
 from pel_keras.data import manifest, output_folder
 from pel_keras.data.datasets import FFPP_METHODS, dataset_tag, read_dataset
-from pel_keras.data.datasets.records import read_json, stable_fraction
+from pel_keras.data.datasets.records import stable_fraction
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
 from pel_keras.data.faces import DEFAULT_DETECTOR, DEFAULT_MARGIN, crop_face, detect_faces, make_detector
 from pel_keras.data.shards import DEFAULT_EXAMPLES_PER_SHARD
@@ -41,7 +41,7 @@ from pel_keras.processes import die_with_parent
 
 log = logging.getLogger(__name__)
 
-# Settings that change the crops: a resumed run must use the same ones.
+# Settings that change the crops: a resumed run must use the same ones; manifest.SETTINGS stores them.
 CROP_SETTINGS = ("frames", "size", "margin", "detector")
 FORMATS, RUNNERS = ("png", "tfrecord"), ("local", "beam")
 BEAM_INSTALL = 'pip install "pel-keras[beam]" (or apache-beam==2.77.0)'
@@ -52,14 +52,14 @@ class PrepareConfig:
     """What :func:`prepare` does (the flags of ``prepare.py``).
 
     Attributes:
-        dataset: ``ffpp``, ``dfd``, ``celebdf``, ``dfdc``, ``wilddeepfake`` or ``folder``.
+        dataset: ``ffpp``, ``dfd``, ``celebdf``, ``dfdc``, ``dfdcp``, ``wilddeepfake`` or ``folder``.
         input: the raw dataset's root; output: ``DATA_DIR`` (the tag folder is made inside).
         compression: FF++/DFD quality (``raw``, ``c23``, ``c40``); methods: FF++ methods.
         frames: frames sampled per video; size: crop side; margin: crop side / detected box side.
         detector: a name from :data:`pel_keras.data.faces.DETECTORS`, or ``auto`` (``none`` for
             WildDeepfake, whose images are face crops already; ``yunet`` otherwise).
         workers: processes (0 = one per CPU core); shard: ``(k, n)``, part ``k`` (1-based) of ``n``.
-        val_fraction: share of training sources carved into val (DFDC, WildDeepfake).
+        val_fraction: share of training sources carved into val (DFDC, DFDCP, WildDeepfake).
         max_megapixels: a video or image whose frames are larger is refused before decoding (an error).
         format: ``png`` (the crops as PNG files) or ``tfrecord`` (also TFRecord shards of them, written
             once every video of the dataset has an outcome; see :mod:`pel_keras.data.shards`);
@@ -226,17 +226,15 @@ def _process(job):
 
 def _check_settings(out_dir, config):
     """Stores the crop settings on the first run; refuses to resume with different ones."""
-    path = os.path.join(out_dir, manifest.SETTINGS)
     settings = {name: getattr(config, name) for name in CROP_SETTINGS}
-    if os.path.isfile(path):
-        stored = read_json(path, "preparation settings", dict)
-        if stored != settings:
-            raise ValueError(
-                f"{out_dir} was prepared with {stored}; this run asks for {settings}. "
-                "Use the same settings to resume, or another output folder."
-            )
-    else:
-        atomic_write(path, json.dumps(settings, indent=2), durable=True)
+    stored = manifest.read_settings(out_dir)
+    if stored is None:
+        atomic_write(os.path.join(out_dir, manifest.SETTINGS), json.dumps(settings, indent=2), durable=True)
+    elif stored != settings:
+        raise ValueError(
+            f"{out_dir} was prepared with {stored}; this run asks for {settings}. "
+            "Use the same settings to resume, or another output folder."
+        )
 
 
 def _run(jobs, config):
