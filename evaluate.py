@@ -16,19 +16,14 @@ from pel_keras import cli
 from pel_keras.data.perturb import DEFAULT_STRENGTHS, PERTURBATIONS
 from pel_keras.evaluation.config import EvalConfig
 from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
+from pel_keras.inference.predictors import TRUST_MODEL_HELP
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "Training run folder (config.json, best.keras); the report goes to WORKDIR/eval.")
 flags.DEFINE_string(
     "model", "", "Evaluate this artifact instead of WORKDIR/best.keras: .keras, SavedModel folder, .tflite or .onnx."
 )
-flags.DEFINE_bool(
-    "trust_model",
-    False,
-    "Also load a model that runs code of its own: a SavedModel folder (its "
-    "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
-    "files from a source you trust.",
-)
+flags.DEFINE_bool("trust_model", False, TRUST_MODEL_HELP)
 flags.DEFINE_bool("cross", False, "Cross-dataset evaluation (Table 2) on --datasets.")
 flags.DEFINE_bool(
     "robustness", False, "Robustness evaluation (Table 3): each perturbation strength against the clean run."
