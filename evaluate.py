@@ -14,7 +14,7 @@ from absl import app, flags
 
 from pel_keras import cli
 from pel_keras.data.perturb import DEFAULT_STRENGTHS, PERTURBATIONS
-from pel_keras.evaluation.config import EvalConfig
+from pel_keras.evaluation.eval_config import EvalConfig
 from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
 from pel_keras.inference.predictors import TRUST_MODEL_HELP
 

@@ -2,7 +2,7 @@
 the held-out test split and a TFLite export, and a summary of where everything is (:func:`run_demo`).
 ``--demo`` and ``--real_dir`` are ``train.py``'s own flags: the trainer knows nothing of the demo.
 
-The data (:mod:`pel_keras.data.demo`) are public-domain faces shipped inside installed packages; the
+The data (:mod:`pel_keras.data.demo_dataset`) are public-domain faces shipped inside installed packages; the
 validation and test fakes are self-blended with the run's ``--sbi_*`` settings, the same ones training
 uses on the fly. Evaluation is ``evaluate.py --workdir=RUN`` (Table 1 layout, ROC plot, CSVs); the export is
 ``export/export.py --workdir=RUN --formats=tflite --quantize=fp32`` (with its parity check).
@@ -11,10 +11,10 @@ uses on the fly. Evaluation is ``evaluate.py --workdir=RUN`` (Table 1 layout, RO
 import json
 import os
 
-from pel_keras.data.demo import DemoConfig, build_demo_dataset
-from pel_keras.evaluation.config import EvalConfig
+from pel_keras.data.demo_dataset import DemoConfig, build_demo_dataset
+from pel_keras.evaluation.eval_config import EvalConfig
 from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
-from pel_keras.export.run import export_model, tflite_name
+from pel_keras.export.all_formats import export_model, tflite_name
 from pel_keras.export.source import load_source
 from pel_keras.protocol import card_summary
 from pel_keras.run_folder import EXPORT, LOGS, RESULTS

@@ -13,7 +13,7 @@ import pel_keras
 from pel_keras.data.manifest import COLUMNS, MANIFEST, SETTINGS, csv_text
 from pel_keras.files.atomic import atomic_write
 from pel_keras.testing import data_media
-from pel_keras.training.config import TrainConfig
+from pel_keras.training.train_config import TrainConfig
 
 SIZE = 32
 MODEL_SETTINGS = {"backbone": "efficientnet_b0", "image_size": SIZE, "streams": "rgb", "weights": None}

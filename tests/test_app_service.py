@@ -23,7 +23,7 @@ from pel_keras.prediction.predict import PredictConfig, json_settings, predict
 from pel_keras.prediction.results import FaceScore, FrameResult, InputResult, json_document, write_json
 from pel_keras.prediction.scorer import Scorer
 from pel_keras.protocol import build_card, card_summary
-from pel_keras.training.config import TrainConfig
+from pel_keras.training.train_config import TrainConfig
 from pel_keras.training.workdir import write_settings
 
 CONFIG = PredictConfig(frames=4)

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pel_keras.data.demo import DemoConfig, build_demo_dataset, package_faces, random_view, source_splits
+from pel_keras.data.demo_dataset import DemoConfig, build_demo_dataset, package_faces, random_view, source_splits
 from pel_keras.data.faces import Face
 from pel_keras.data.manifest import read_manifest, read_settings
 from pel_keras.testing import data_media

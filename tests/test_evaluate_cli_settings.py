@@ -14,10 +14,10 @@ import evaluation_runs
 import pytest
 
 from pel_keras.data.manifest import select_frames
-from pel_keras.evaluation.config import EvalConfig, read_run_settings
-from pel_keras.evaluation.data import find_test_set
+from pel_keras.evaluation.eval_config import EvalConfig, read_run_settings
 from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
 from pel_keras.evaluation.outputs import Skipped
+from pel_keras.evaluation.scored_frames import find_test_set
 
 VIDEOS = [("youtube/000", 0, "test"), ("Deepfakes/000_003", 1, "test"), ("youtube/100", 0, "train")]
 

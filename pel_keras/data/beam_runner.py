@@ -48,7 +48,7 @@ def run(records, out_dir, config, prepare_video):
     """Prepares ``records`` into ``out_dir`` with a Beam pipeline; returns once every video is in place.
 
     Args:
-        records: the videos to prepare (:class:`pel_keras.data.datasets.records.Record`).
+        records: the videos to prepare (:class:`pel_keras.data.datasets.source_records.Record`).
         out_dir: the preparation's folder, seen at this path by every worker.
         config: the :class:`pel_keras.data.prepare.PrepareConfig`.
         prepare_video: ``(record, out_dir, config, detector) -> (outcome, staged folder)``.

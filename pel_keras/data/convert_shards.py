@@ -12,7 +12,7 @@ import os
 import tensorflow as tf
 
 from pel_keras.data import output_folder
-from pel_keras.data.datasets.records import SPLITS
+from pel_keras.data.datasets.source_records import SPLITS
 from pel_keras.data.manifest import MANIFEST, png_is_complete, read_manifest
 from pel_keras.data.shards import DEFAULT_EXAMPLES_PER_SHARD, FOLDER, INDEX, dump_index, file_sha1, shard_name
 from pel_keras.data.tfrecord_example import example_bytes

@@ -21,7 +21,7 @@ import os
 
 import numpy as np
 
-from pel_keras.data.datasets.records import read_json
+from pel_keras.data.datasets.source_records import read_json
 from pel_keras.files.atomic import atomic_write
 
 COLUMNS = ("path", "label", "video", "split", "source", "frame", "score", "box", "landmarks")

@@ -31,7 +31,7 @@ import tqdm
 
 from pel_keras.data import manifest, output_folder
 from pel_keras.data.datasets import FFPP_METHODS, dataset_tag, read_dataset
-from pel_keras.data.datasets.records import stable_fraction
+from pel_keras.data.datasets.source_records import stable_fraction
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
 from pel_keras.data.faces import DEFAULT_DETECTOR, DEFAULT_MARGIN, crop_face, detect_faces, make_detector
 from pel_keras.data.shards import DEFAULT_EXAMPLES_PER_SHARD

@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 
-from pel_keras.data.datasets.records import read_json
+from pel_keras.data.datasets.source_records import read_json
 from pel_keras.data.manifest import MANIFEST
 
 FOLDER, INDEX = "tfrecord", "index.json"

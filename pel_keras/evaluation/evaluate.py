@@ -14,13 +14,13 @@ import os
 from pel_keras.data.crop_check import CACHE as CROP_CACHE
 from pel_keras.data.datasets import other_compressions
 from pel_keras.data.perturb import perturb_dataset
-from pel_keras.evaluation.config import EvalConfig, RunSettings, read_run_settings
-from pel_keras.evaluation.data import TestSet, find_test_set, frame_batches, manifest_path
+from pel_keras.evaluation.eval_config import EvalConfig, RunSettings, read_run_settings
 from pel_keras.evaluation.outputs import Scored, save_evaluation
 from pel_keras.evaluation.paper_tables import DATASET_NAMES, cross_datasets
-from pel_keras.evaluation.records import CLEAN
-from pel_keras.evaluation.report import condition_label
+from pel_keras.evaluation.result_records import CLEAN
+from pel_keras.evaluation.results_markdown import condition_label
 from pel_keras.evaluation.runner import score_batches
+from pel_keras.evaluation.scored_frames import TestSet, find_test_set, frame_batches, manifest_path
 from pel_keras.files.readable import check_readable
 from pel_keras.inference.predictors import Predictor, load_predictor
 from pel_keras.protocol import build_card

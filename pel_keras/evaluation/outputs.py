@@ -3,7 +3,7 @@
 In `files_dir` (by default the evaluation folder itself, e.g. `RUN/eval`):
 `<mode>_<dataset>[_<perturbation>_<strength>]_frames.csv` and `..._videos.csv` per scored set, and
 `roc_<mode>.png`. In the evaluation folder: `results.json`, `{mode: {model name: evaluation}}`, to which each
-evaluation adds or replaces its own entry, and `results.md`, rendered from the whole of it (see `report.py`).
+evaluation adds or replaces its own entry, and `results.md`, rendered from the whole of it (see `results_markdown.py`).
 Every file is written under a temporary name and renamed when complete (`pel_keras.files.atomic`), so a
 killed evaluation leaves the previous version of each, never half of one.
 """
@@ -13,8 +13,15 @@ import json
 import os
 
 from pel_keras.evaluation.plots import plot_roc
-from pel_keras.evaluation.records import CLEAN, MODES, check_mode, dataset_record, evaluation_record, skipped_record
-from pel_keras.evaluation.report import condition_label, dataset_label, render_markdown, render_section
+from pel_keras.evaluation.result_records import (
+    CLEAN,
+    MODES,
+    check_mode,
+    dataset_record,
+    evaluation_record,
+    skipped_record,
+)
+from pel_keras.evaluation.results_markdown import condition_label, dataset_label, render_markdown, render_section
 from pel_keras.evaluation.scores import FrameScores, write_score_csvs
 from pel_keras.files.atomic import atomic_write
 from pel_keras.protocol import card_summary

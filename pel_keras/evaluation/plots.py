@@ -8,7 +8,7 @@ import textwrap
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from pel_keras.evaluation.records import LEVELS
+from pel_keras.evaluation.result_records import LEVELS
 from pel_keras.files.atomic import atomic_output
 from pel_keras.metrics import DegenerateInputError, roc_auc, roc_curve
 

@@ -7,7 +7,7 @@ from pel_keras.data.datasets.dfdc import read_dfdc
 from pel_keras.data.datasets.dfdcp import read_dfdcp
 from pel_keras.data.datasets.ffpp import COMPRESSIONS, FFPP_METHODS, read_dfd, read_ffpp
 from pel_keras.data.datasets.folder import read_folder
-from pel_keras.data.datasets.records import FAKE, REAL, Record
+from pel_keras.data.datasets.source_records import FAKE, REAL, Record
 from pel_keras.data.datasets.wilddeepfake import read_wilddeepfake
 
 DATASETS = ("ffpp", "dfd", "celebdf", "dfdc", "dfdcp", "wilddeepfake", "folder")

@@ -10,7 +10,7 @@ never straddle train and val.
 import logging
 import os
 
-from pel_keras.data.datasets.records import FAKE, REAL, Record, carve_val, read_json, require
+from pel_keras.data.datasets.source_records import FAKE, REAL, Record, carve_val, read_json, require
 
 INDEX = "dataset.json"
 LABELS = {"real": REAL, "fake": FAKE}

@@ -1,6 +1,6 @@
 """`results.md`: our numbers laid out like the paper's Tables 1-3, published numbers above ours.
 
-Rendered from the whole of `results.json`, `{mode: {model name: evaluation}}` (see `records.py`): one section
+Rendered from the whole of `results.json`, `{mode: {model name: evaluation}}` (see `result_records.py`): one section
 per mode, in which every evaluated model (e.g. `best.keras` and its int8 `.tflite` export) has its own rows,
 so the cost of export and quantization reads off one table.
 """
@@ -9,7 +9,7 @@ import json
 
 from pel_keras.evaluation import paper_tables as paper
 from pel_keras.evaluation.published import published
-from pel_keras.evaluation.records import CLEAN, LEVELS, MODES
+from pel_keras.evaluation.result_records import CLEAN, LEVELS, MODES
 from pel_keras.protocol import card_lines, shared_card
 
 LEGEND = (

@@ -22,11 +22,11 @@ import matplotlib.cbook
 import numpy as np
 from skimage import data as skimage_data
 
-from pel_keras.data.datasets.records import stable_fraction
+from pel_keras.data.datasets.source_records import stable_fraction
 from pel_keras.data.decoding import read_image
 from pel_keras.data.faces import DEFAULT_MARGIN, Face, crop_face, detect_faces, make_detector
 from pel_keras.data.manifest import COLUMNS, MANIFEST, SETTINGS, csv_text
-from pel_keras.data.media import MediaError, is_image, list_images, list_media
+from pel_keras.data.media_files import MediaError, is_image, list_images, list_media
 from pel_keras.data.sbi import SBIConfig, pseudo_fake_pair
 from pel_keras.files.atomic import atomic_write
 
@@ -63,7 +63,7 @@ class DemoConfig:
 
 
 def _user_images(real_dir):
-    """The images below ``real_dir`` (:func:`~pel_keras.data.media.list_media`'s media, frame folders
+    """The images below ``real_dir`` (:func:`~pel_keras.data.media_files.list_media`'s media, frame folders
     opened up); what is not read is reported with the reason."""
     listing = list_media(real_dir)
     paths, skipped = [], list(listing.skipped)
