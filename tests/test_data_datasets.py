@@ -242,11 +242,11 @@ def test_corrupt_dfdc_metadata_and_labels_name_the_file_and_the_problem(tmp_path
             read_dataset("dfdc", str(root))
     meta.unlink()
     meta.mkdir()
-    with raises_naming(meta, "cannot be read: Is a directory"):
+    with raises_naming(meta, "cannot be read: is a directory"):
         read_dataset("dfdc", str(root))
     meta.rmdir()
     meta.symlink_to(meta)
-    with pytest.raises(FileNotFoundError, match=re.escape(str(meta)) + r" \(Too many levels of symbolic links\)"):
+    with pytest.raises(FileNotFoundError, match=re.escape(str(meta)) + r" \(symbolic links that lead in a loop"):
         read_dataset("dfdc", str(root))
     meta.unlink()
     meta.write_bytes(whole)

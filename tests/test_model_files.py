@@ -63,7 +63,7 @@ def _bad_files(folder, saved):
         ("weights.keras", "not a .keras file: it is not a zip archive (it begins with b'\\x89HDF"),
         ("folder.keras", "is a folder"),
         ("loop.keras", "symbolic links that lead in a loop"),
-        ("dangling.keras", "is a symbolic link to gone.keras, which does not exist"),
+        ("dangling.keras", ": a symbolic link to gone.keras, which does not exist"),
     ],
 )
 def test_each_unloadable_model_path_gets_its_reason_and_the_path(saved, tmp_path, name, reason):

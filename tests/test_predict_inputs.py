@@ -58,7 +58,7 @@ def test_names_are_unique_and_repeated_inputs_are_scored_once(tmp_path):
 
 def test_missing_inputs_and_empty_folders_fail_alone_with_a_reason(folder, tmp_path):
     missing, empty = expand_inputs([str(tmp_path / "gone.mp4"), str(folder / "empty")])
-    with pytest.raises(MediaError, match="gone.mp4: no such file or directory"):
+    with pytest.raises(MediaError, match="gone.mp4: no such file or folder"):
         read_frames(missing, 4)
     with pytest.raises(MediaError, match="empty: no videos or images in this folder"):
         read_frames(empty, 4)

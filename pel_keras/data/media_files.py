@@ -17,6 +17,8 @@ This module must not import TensorFlow: the edge predictor reuses it.
 import dataclasses
 import os
 
+from pel_keras.files.readable import os_reason
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".flv", ".wmv", ".gif")
 
@@ -47,12 +49,6 @@ def media_kind(path):
     return "image" if is_image(path) else "video"
 
 
-def os_reason(error):
-    """An ``OSError``'s own words as a reason (``permission denied``, ``too many levels of symbolic links``)."""
-    words = error.strerror or str(error)
-    return words[:1].lower() + words[1:]
-
-
 def list_images(directory):
     """The image files directly inside ``directory`` (hidden ones left out), sorted by name.
 
@@ -62,7 +58,7 @@ def list_images(directory):
     try:
         names = sorted(n for n in os.listdir(directory) if is_image(n) and not is_hidden(n))
     except OSError as error:
-        raise MediaError(f"{directory}: {os_reason(error)}") from None
+        raise MediaError(f"{directory}: {os_reason(error, directory)}") from None
     return [os.path.join(directory, n) for n in names]
 
 

@@ -50,18 +50,44 @@ def check_readable(path, kind=FILE):
         raise PermissionError(f"{path}: permission denied: this user may not {what}") from None
 
 
-def _stat_error(path, error):
+def os_reason(error, path=None):
+    """Why the operating system refused ``path``, in words, from the ``OSError`` it raised.
+
+    The one wording of these reasons for every message that names a path (missing dataset files, media,
+    model files). A symbolic link to nothing names its target; a link loop, a file in the middle of a
+    path and a missing path are told apart from each other.
+
+    Args:
+        error: the ``OSError``.
+        path: the path the error is about (default: the error's own ``filename``).
+    """
+    path = os.fspath(path if path is not None else error.filename or "")
     if error.errno == errno.ENOENT:
-        if os.path.islink(path):
-            return FileNotFoundError(f"{path} is a symbolic link to {os.readlink(path)}, which does not exist")
-        return FileNotFoundError(f"{path}: no such file or folder")
+        if path and os.path.islink(path):
+            return f"a symbolic link to {os.readlink(path)}, which does not exist"
+        return "no such file or folder"
     if error.errno == errno.ELOOP:
-        return OSError(f"{path}: symbolic links that lead in a loop (they never reach a file)")
-    if error.errno == errno.EACCES:
-        return PermissionError(f"{path}: permission denied: this user may not look into a folder on its path")
+        return "symbolic links that lead in a loop (they never reach a file)"
     if error.errno == errno.ENOTDIR:
-        return NotADirectoryError(f"{path}: a part of the path is a file, not a folder")
-    return OSError(f"{path}: {error.strerror}")
+        return "a part of the path is a file, not a folder"
+    if error.errno == errno.EACCES:
+        return "permission denied"
+    words = error.strerror or str(error)
+    return words[:1].lower() + words[1:]
+
+
+_STAT_ERRORS = {
+    errno.ENOENT: FileNotFoundError,
+    errno.EACCES: PermissionError,
+    errno.ENOTDIR: NotADirectoryError,
+}
+
+
+def _stat_error(path, error):
+    reason = os_reason(error, path)
+    if error.errno == errno.EACCES:
+        reason += ": this user may not look into a folder on its path"
+    return _STAT_ERRORS.get(error.errno, OSError)(f"{path}: {reason}")
 
 
 def check_keras_file(path):

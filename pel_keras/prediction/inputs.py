@@ -11,8 +11,9 @@ import logging
 import os
 
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
-from pel_keras.data.media_files import MediaError, list_media, media_kind, os_reason
+from pel_keras.data.media_files import MediaError, list_media, media_kind
 from pel_keras.data.video import sample_frames
+from pel_keras.files.readable import os_reason
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def _empty_folder(path):
     try:
         os.listdir(path)
     except OSError as error:
-        return os_reason(error)
+        return os_reason(error, path)
     return "no videos or images in this folder"
 
 

@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 
+from pel_keras.files.readable import os_reason
+
 REAL, FAKE = 0, 1
 SPLITS = ("train", "val", "test")
 
@@ -39,10 +41,7 @@ def require(path, what):
     try:
         os.stat(path)
     except OSError as error:
-        if error.errno == errno.ENOENT and os.path.islink(path):
-            reason = f" (a symbolic link to {os.readlink(path)}, which does not exist)"
-        else:
-            reason = "" if error.errno == errno.ENOENT else f" ({error.strerror})"
+        reason = "" if error.errno == errno.ENOENT and not os.path.islink(path) else f" ({os_reason(error, path)})"
         raise FileNotFoundError(f"{what} not found: expected {path}{reason}") from None
     return path
 
@@ -59,7 +58,7 @@ def read_text(path, what):
     except UnicodeDecodeError as error:
         raise ValueError(f"{what} {path} is not UTF-8 text (byte {error.start}: {error.reason})") from None
     except OSError as error:
-        raise ValueError(f"{what} {path} cannot be read: {error.strerror}") from None
+        raise ValueError(f"{what} {path} cannot be read: {os_reason(error, path)}") from None
 
 
 def read_json(path, what, kind):
