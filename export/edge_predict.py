@@ -3,9 +3,9 @@
     python export/edge_predict.py --model=RUN/export/pel_int8.tflite clip.mp4 photo.jpg
     python export/edge_predict.py --model=pel_fp32.tflite --frames=32 --threads=4 --json clip.mp4
 
-Needs only numpy, OpenCV, yuface (the face detector) and ai-edge-litert, plus pel_keras/data/{faces,media,
-image_header,decoding,video}.py, pel_keras/export/edge.py, pel_keras/inference/{contract,predictors,
-tflite_ops}.py and pel_keras/files/readable.py: copy those to the device. A .tflite with custom or Flex
+Needs only numpy, OpenCV, yuface (the face detector) and ai-edge-litert, plus the pel_keras package
+(``pip install pel-keras[edge]`` or a copy of the folder): the modules it imports load neither Keras nor
+TensorFlow. A .tflite with custom or Flex
 operators (code from outside LiteRT's builtin kernels) is refused unless --trust_model is given. Prints one
 line per sampled frame (frame index, face box, fake probability) and the
 overall probability (mean over frames with a face) per input; exit status 1 when an input has no face or
