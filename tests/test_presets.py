@@ -222,3 +222,19 @@ def test_a_folder_that_is_not_a_preset_is_never_replaced_and_a_preset_is_replace
     assert process.returncode == 0, process.stderr
     assert sorted(os.listdir(again)) == ["README.md", "metadata.json", "model.keras"]
     assert pel_keras.from_preset(str(again)).threshold == 0.7
+
+
+def test_evaluate_py_scores_the_preset_as_best_keras(run):
+    workdir, preset = run
+    process = _run(
+        ["--noprogress", "--batch_size=4", f"--workdir={workdir}", "--frames=1", f"--model={preset}"],
+        script="evaluate.py",
+    )
+    assert process.returncode == 0, process.stderr
+    with open(os.path.join(workdir, "eval", "results.json")) as file:
+        intra = json.load(file)["intra"]
+    [name] = [name for name in intra if name.endswith(os.path.join("pel", "model.keras"))]
+    ours, best = intra[name]["datasets"][0], intra["best.keras"]["datasets"][0]
+    assert (ours["frames"], ours["videos"]) == (best["frames"], best["videos"]) == (4, 4)
+    for level in ("frame", "video"):
+        assert ours[level]["auc"] == pytest.approx(best[level]["auc"], abs=1e-6)
