@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import pel_keras
+from pel_keras.app import model_card
 from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.inference.presets import PresetError, resolve_model
 from pel_keras.testing import data_media
@@ -238,3 +239,11 @@ def test_evaluate_py_scores_the_preset_as_best_keras(run):
     assert (ours["frames"], ours["videos"]) == (best["frames"], best["videos"]) == (4, 4)
     for level in ("frame", "video"):
         assert ours[level]["auc"] == pytest.approx(best[level]["auc"], abs=1e-6)
+
+
+def test_the_app_model_panel_shows_a_presets_training_and_evaluations(run):
+    _, preset = run
+    panel = model_card.run_markdown(os.path.join(preset, "model.keras"))
+    assert panel.startswith(f"**Preset** (`{preset}/metadata.json`): trained on `ffpp_c40`")
+    assert "| intra | `best.keras` | ffpp_c40 | clean | 4 / 4 |" in panel
+    assert "- intra, `best.keras`: trained on ffpp_c40 (2 frames/video)" in panel

@@ -4,12 +4,14 @@ The run folder is the model's folder or the one above it (``RUN/best.keras``, ``
 when it holds ``config.json``. From it the panel shows the training set-up (``RUN/config.json``), the crop
 settings of the training data (``prepare.json`` beside its manifest) and every evaluation in
 ``RUN/eval/results.json`` with its mode, test set, condition, frames and videos, AUCs and protocol card's line.
+A preset's ``model.keras`` has no run folder: its ``metadata.json`` gives the training and evaluations instead.
 Files are read as plain JSON; a missing or unreadable one leaves its part out and says why.
 """
 
 import os
 
 from pel_keras.data.manifest import SETTINGS
+from pel_keras.inference.presets import FORMAT, METADATA_FILE
 from pel_keras.run_folder import CONFIG, EVAL, RESULTS, find_run, prepared_dataset
 from pel_keras.run_results import TABLE_HEAD, evaluation_rows, protocol_rows, read_json
 
@@ -45,11 +47,33 @@ def _preparation(config):
     return ", ".join(f"{name} {value}" for name, value in settings.items())
 
 
+def _preset_markdown(model_path):
+    """Markdown of a preset's training and evaluations (its ``metadata.json``), or None when the model is not a
+    preset's."""
+    folder = os.path.dirname(os.path.abspath(model_path))
+    metadata, _ = read_json(os.path.join(folder, METADATA_FILE))
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        return None
+    training = metadata.get("training") or {}
+    lines = [
+        f"**Preset** (`{os.path.join(folder, METADATA_FILE)}`): trained on `{training.get('dataset', '?')}`, "
+        f"{training.get('epochs', '?')} epochs; scores {metadata.get('frames_per_video', '?')} frames per video"
+    ]
+    results = {entry["mode"]: {entry["model"]: entry} for entry in metadata.get("evaluations") or []}
+    if not results:
+        return "\n\n".join(lines + ["**Evaluation**: none recorded in the preset"])
+    lines.append("\n".join([TABLE_HEAD, *evaluation_rows(results)]))
+    lines.append("**Protocol** of each evaluation (`pel_keras.protocol`):\n" + "\n".join(protocol_rows(results)))
+    return "\n\n".join(lines)
+
+
 def run_markdown(model_path):
     """Markdown of the training and evaluation of the model's run, or a line saying there is no run."""
     run = find_run(model_path)
     if run is None:
-        return "**Run folder**: none found beside the model (no `config.json`), so no training or evaluation record."
+        return _preset_markdown(model_path) or (
+            "**Run folder**: none found beside the model (no `config.json`), so no training or evaluation record."
+        )
     config, problem = read_json(os.path.join(run, CONFIG))
     lines = [f"**Training** (`{os.path.join(run, CONFIG)}`): " + (_training(config) if config else problem)]
     preparation = _preparation(config or {})
