@@ -26,10 +26,13 @@ from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR
 from pel_keras.data.faces import DETECTORS  # noqa: E402
 from pel_keras.inference.crop_settings import DETECTOR_HELP, MARGIN_HELP, crop_settings  # noqa: E402
 from pel_keras.inference.predictors import TRUST_MODEL_HELP, ModelError  # noqa: E402
+from pel_keras.inference.presets import SOURCE_HELP, resolve_model  # noqa: E402
 from pel_keras.prediction.predict import PredictConfig  # noqa: E402
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model", None, "RUN/best.keras (heatmaps), a SavedModel folder, a .tflite or an .onnx file.")
+flags.DEFINE_string(
+    "model", None, f"RUN/best.keras (heatmaps), a SavedModel folder, a .tflite or an .onnx file, or {SOURCE_HELP}."
+)
 flags.DEFINE_bool("trust_model", False, TRUST_MODEL_HELP)
 flags.DEFINE_string("host", "127.0.0.1", "Address to listen on; 0.0.0.0 opens the app to the network.")
 flags.DEFINE_integer("port", 7860, "Port to listen on.", lower_bound=1, upper_bound=65535)
@@ -75,7 +78,8 @@ def main(argv):
     from pel_keras.app.service import ScoringService
 
     try:
-        crops = crop_settings(FLAGS.model, FLAGS.margin, FLAGS.detector)
+        model = resolve_model(FLAGS.model)
+        crops = crop_settings(model, FLAGS.margin, FLAGS.detector)
         config = PredictConfig(
             frames=FLAGS.frames,
             threshold=FLAGS.threshold,
@@ -84,7 +88,7 @@ def main(argv):
             max_megapixels=FLAGS.max_megapixels,
         )
         service = ScoringService(
-            FLAGS.model, config, FLAGS.batch_size, FLAGS.image_size, FLAGS.threads or os.cpu_count(), FLAGS.trust_model
+            model, config, FLAGS.batch_size, FLAGS.image_size, FLAGS.threads or os.cpu_count(), FLAGS.trust_model
         )
     except (ModelError, FileNotFoundError, ValueError) as error:
         return cli.fail(error)

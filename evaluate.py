@@ -17,11 +17,15 @@ from pel_keras.data.perturb import DEFAULT_STRENGTHS, PERTURBATIONS
 from pel_keras.evaluation.eval_config import EvalConfig
 from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
 from pel_keras.inference.predictors import TRUST_MODEL_HELP
+from pel_keras.inference.presets import SOURCE_HELP, resolve_model
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "Training run folder (config.json, best.keras); the report goes to WORKDIR/eval.")
 flags.DEFINE_string(
-    "model", "", "Evaluate this artifact instead of WORKDIR/best.keras: .keras, SavedModel folder, .tflite or .onnx."
+    "model",
+    "",
+    "Evaluate this artifact instead of WORKDIR/best.keras: .keras, SavedModel folder, .tflite, .onnx, or "
+    f"{SOURCE_HELP}.",
 )
 flags.DEFINE_bool("trust_model", False, TRUST_MODEL_HELP)
 flags.DEFINE_bool("cross", False, "Cross-dataset evaluation (Table 2) on --datasets.")
@@ -85,6 +89,7 @@ def config_from_flags():
             "progress",
         )
     }
+    values["model"] = resolve_model(values["model"])  # a preset: its checked model.keras
     return EvalConfig(datasets=tuple(FLAGS.datasets), **values, **{n: _strengths(n) for n in PERTURBATIONS})
 
 

@@ -3,6 +3,7 @@
     python predict.py clip.mp4 photo.jpg clips/ --model=RUN/best.keras
     python predict.py clip.mp4 --model=RUN/best.keras --json=results.json --heatmap=heatmaps/
     python predict.py frames/000/ --sequences --model=RUN/export/pel_fp32.tflite --threshold=0.7
+    python predict.py clip.mp4 --model=hf://owner/pel-ffpp        # a preset (docs/presets.md)
 
 Each INPUT is a video, an image or a folder of them. For each: the faces found, every face's fake
 probability per sampled frame, the video's score (mean over frames of the largest face's probability)
@@ -21,12 +22,15 @@ from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR
 from pel_keras.data.faces import DETECTORS
 from pel_keras.inference.crop_settings import DETECTOR_HELP, MARGIN_HELP, crop_settings
 from pel_keras.inference.predictors import TRUST_MODEL_HELP, ModelError
+from pel_keras.inference.presets import SOURCE_HELP, resolve_model
 from pel_keras.prediction.predict import PredictConfig, json_settings, predict
 from pel_keras.prediction.results import OK, lines, write_json
 from pel_keras.prediction.scorer import Scorer
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("model", None, "RUN/best.keras, a SavedModel folder, a .tflite or an .onnx file.")
+flags.DEFINE_string(
+    "model", None, f"RUN/best.keras, a SavedModel folder, a .tflite or an .onnx file, or {SOURCE_HELP}."
+)
 flags.DEFINE_bool("trust_model", False, TRUST_MODEL_HELP)
 flags.DEFINE_integer("frames", 32, "Frames sampled per video (or frame folder) at equal intervals.", lower_bound=1)
 flags.DEFINE_float("threshold", 0.5, "A score above this is called fake.", lower_bound=0, upper_bound=1)
@@ -53,7 +57,8 @@ def main(argv):
     # YuNet's OpenMP threads collapse when cores are shared with TensorFlow's (see docs/decisions.md).
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
-        crops = crop_settings(FLAGS.model, FLAGS.margin, FLAGS.detector)
+        model = resolve_model(FLAGS.model)
+        crops = crop_settings(model, FLAGS.margin, FLAGS.detector)
         print(f"Face crops: margin {crops.margin:g}, detector {crops.detector} ({crops.source})", file=sys.stderr)
         config = PredictConfig(
             frames=FLAGS.frames,
@@ -65,7 +70,7 @@ def main(argv):
             max_megapixels=FLAGS.max_megapixels,
         )
         scorer = Scorer(
-            FLAGS.model,
+            model,
             heatmaps=FLAGS.heatmap is not None,
             batch_size=FLAGS.batch_size,
             image_size=FLAGS.image_size,

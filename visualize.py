@@ -22,12 +22,15 @@ from pel_keras.data.faces import DETECTORS
 from pel_keras.data.media_files import MediaError
 from pel_keras.inference.crop_settings import DETECTOR_HELP, MARGIN_HELP, crop_settings
 from pel_keras.inference.predictors import ModelError
+from pel_keras.inference.presets import SOURCE_HELP, is_preset, resolve_model
 from pel_keras.run_folder import BEST
 from pel_keras.visualization.paper_figures import FIGURES, make_figures
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "The training run folder (RUN); its best.keras is visualised.")
-flags.DEFINE_string("model", None, "The .keras model, when not RUN/best.keras (e.g. RUN/last.keras).")
+flags.DEFINE_string(
+    "model", None, f"The .keras model, when not RUN/best.keras (e.g. RUN/last.keras), or {SOURCE_HELP}."
+)
 flags.DEFINE_list("images", None, "Images, videos or frame folders: one figure row each (the largest face).")
 flags.DEFINE_list(
     "masks",
@@ -39,7 +42,9 @@ flags.DEFINE_integer(
     "frame", 0, "Frame index read from every video or frame folder in --images and --masks.", lower_bound=0
 )
 flags.DEFINE_list("figures", [str(f) for f in FIGURES], "Which figures to draw (2, 3, 4).")
-flags.DEFINE_string("output_dir", None, "Where the PNGs go; default WORKDIR/figures.")
+flags.DEFINE_string(
+    "output_dir", None, "Where the PNGs go; default WORKDIR/figures (figures/ beside --model; for a preset, ./figures)."
+)
 flags.DEFINE_enum("detector", None, sorted(DETECTORS), DETECTOR_HELP)
 flags.DEFINE_float("margin", None, MARGIN_HELP, lower_bound=1)
 flags.DEFINE_float("max_megapixels", DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_HELP, lower_bound=MAX_MEGAPIXELS_FLOOR)
@@ -51,9 +56,10 @@ def main(argv):
         raise app.UsageError(f"unexpected arguments {argv[1:]}; flags are written --name=value")
     if not (FLAGS.workdir or FLAGS.model):
         raise app.UsageError("give --workdir=RUN (or --model=PATH.keras)")
-    model = FLAGS.model or os.path.join(FLAGS.workdir, BEST)
-    output_dir = FLAGS.output_dir or os.path.join(FLAGS.workdir or os.path.dirname(model), "figures")
+    beside = "" if FLAGS.model and is_preset(FLAGS.model) else os.path.dirname(FLAGS.model or "")
+    output_dir = FLAGS.output_dir or os.path.join(FLAGS.workdir or beside, "figures")  # a preset: ./figures
     try:
+        model = resolve_model(FLAGS.model) or os.path.join(FLAGS.workdir, BEST)
         crops = crop_settings(model, FLAGS.margin, FLAGS.detector)
         figures = [int(f) for f in FLAGS.figures]
         written, skipped = make_figures(

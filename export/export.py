@@ -3,13 +3,15 @@
     python export/export.py --workdir=RUN                      # RUN/best.keras -> RUN/export/
     python export/export.py --workdir=RUN --formats=tflite --quantize=fp32,int8
     python export/export.py --model=model.keras --manifest=data/ffpp_c23/manifest.csv --output=out/
+    python export/export.py --workdir=RUN --preset=presets/pel    # a preset folder instead (docs/presets.md)
 
 Writes saved_model/, pel_fp32.tflite, pel_fp16.tflite, pel_int8.tflite, pel.onnx and export_report.json
 (sizes, the input and output contract, parity figures). Exit status 1 when an fp32 TFLite, SavedModel or
 ONNX file differs from Keras by more than 1e-4 on the parity images, or when an fp16 or int8 file misses the
 quantized criterion there (rank correlation, AUC drop and verdict flips against Keras; see
 pel_keras/export/quantized.py); 2 on bad flags or missing files. The files are written all the same.
-See docs/export.md.
+With --preset=DIR it writes only the preset folder (model.keras, metadata.json, README.md model card) that
+pel_keras.from_preset, predict.py --model and the Hugging Face Hub take. See docs/export.md, docs/presets.md.
 """
 
 import os
@@ -22,6 +24,7 @@ from absl import app, flags, logging  # noqa: E402
 from pel_keras import cli  # noqa: E402
 from pel_keras.export.all_formats import FORMATS, export_model  # noqa: E402
 from pel_keras.export.export_report import summary  # noqa: E402
+from pel_keras.export.preset import DEFAULT_FRAMES, DEFAULT_THRESHOLD, preset_source, save_preset  # noqa: E402
 from pel_keras.export.quantized import QuantizedCriterion  # noqa: E402
 from pel_keras.export.source import load_source  # noqa: E402
 from pel_keras.export.tflite import QUANTIZATIONS  # noqa: E402
@@ -37,6 +40,14 @@ flags.DEFINE_string(
     "manifest.csv for int8 calibration (train split) and parity (val or test "
     "split); default the run's training data, DATA_DIR/<train_dataset>/manifest.csv.",
 )
+flags.DEFINE_string(
+    "preset", None, "Write a preset folder here (model.keras, metadata.json, README.md) instead of the formats."
+)
+flags.DEFINE_integer("preset_frames", DEFAULT_FRAMES, "--preset: frames the preset samples per video.", lower_bound=1)
+flags.DEFINE_float(
+    "preset_threshold", DEFAULT_THRESHOLD, "--preset: its threshold (fake above).", lower_bound=0, upper_bound=1
+)
+flags.DEFINE_string("license", "apache-2.0", "--preset: the license its model card names (a Hub identifier).")
 flags.DEFINE_list("formats", list(FORMATS), f"Formats to write, of {', '.join(FORMATS)}.")
 flags.DEFINE_list("quantize", list(QUANTIZATIONS), f"TFLite files to write, of {', '.join(QUANTIZATIONS)}.")
 flags.DEFINE_integer("calibration_images", 200, "Training crops calibrating the int8 model.", lower_bound=1)
@@ -69,10 +80,23 @@ flags.DEFINE_float(
 )
 
 
+def _preset():
+    """Writes the --preset folder of the run or model."""
+    try:
+        source = preset_source(FLAGS.workdir, FLAGS.model, FLAGS.manifest)
+        save_preset(source, FLAGS.preset, FLAGS.preset_frames, FLAGS.preset_threshold, FLAGS.license)
+    except (ValueError, FileNotFoundError) as error:
+        return cli.fail(error)
+    print(f"preset: {FLAGS.preset} (load it with pel_keras.from_preset({FLAGS.preset!r}))")
+    return cli.OK
+
+
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments {argv[1:]}; flags are written --name=value")
     logging.set_verbosity(logging.WARNING)  # TensorFlow's and tf2onnx's conversion chatter
+    if FLAGS.preset:
+        return _preset()
     output = FLAGS.output or (os.path.join(FLAGS.workdir, EXPORT) if FLAGS.workdir else None)
     if output is None:
         raise app.UsageError("give --workdir, or --model with --output")

@@ -2,8 +2,9 @@
 
 Imports stay lazy so that the numpy/OpenCV-only modules (face cropping, frame sampling) can be used
 without Keras or TensorFlow, e.g. by the edge predictor: ``build_model`` is imported from
-:mod:`pel_keras.models.pel` when it is first asked for (PEP 562), so ``help(pel_keras.build_model)`` shows
-its real signature.
+:mod:`pel_keras.models.pel` and ``from_preset`` (a ready detector from a preset folder, ``hf://`` or
+``kaggle://``) from :mod:`pel_keras.prediction.detector` when first asked for (PEP 562), so
+``help(pel_keras.build_model)`` shows the real signature.
 """
 
 
@@ -12,6 +13,10 @@ def __getattr__(name):
         from pel_keras.models.pel import build_model
 
         return build_model
+    if name == "from_preset":
+        from pel_keras.prediction.detector import from_preset
+
+        return from_preset
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -32,4 +37,4 @@ def load_model(path, compile=False):
     return keras.saving.load_model(path, compile=compile)
 
 
-__all__ = ["build_model", "load_model"]
+__all__ = ["build_model", "from_preset", "load_model"]

@@ -4,15 +4,16 @@ The run folder is the model's folder or the one above it (``RUN/best.keras``, ``
 when it holds ``config.json``. From it the panel shows the training set-up (``RUN/config.json``), the crop
 settings of the training data (``prepare.json`` beside its manifest) and every evaluation in
 ``RUN/eval/results.json`` with its mode, test set, condition, frames and videos, AUCs and protocol card's line.
+A preset's ``model.keras`` has no run folder: its ``metadata.json`` gives the training and evaluations instead.
 Files are read as plain JSON; a missing or unreadable one leaves its part out and says why.
 """
 
-import json
 import os
 
 from pel_keras.data.manifest import SETTINGS
-from pel_keras.protocol import card_summary
+from pel_keras.inference.presets import FORMAT, METADATA_FILE
 from pel_keras.run_folder import CONFIG, EVAL, RESULTS, find_run, prepared_dataset
+from pel_keras.run_results import TABLE_HEAD, evaluation_rows, protocol_rows, read_json
 
 FORMATS = {".keras": "Keras (.keras)", ".tflite": "LiteRT / TFLite (.tflite)", ".onnx": "ONNX (.onnx)"}
 
@@ -22,17 +23,6 @@ def model_format(path):
     if os.path.isdir(path):
         return "TensorFlow SavedModel"
     return FORMATS.get(os.path.splitext(path)[1].lower(), os.path.splitext(path)[1])
-
-
-def _read_json(path):
-    """``(content, None)`` or ``(None, why not)``."""
-    try:
-        with open(path, encoding="utf-8") as file:
-            return json.load(file), None
-    except FileNotFoundError:
-        return None, f"no {path}"
-    except (OSError, ValueError) as error:
-        return None, f"{path} is unreadable ({error})"
 
 
 def _training(config):
@@ -46,49 +36,50 @@ def _training(config):
     )
 
 
-def _auc(record, level):
-    value = (record.get(level) or {}).get("auc")
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-def _evaluation_rows(results):
-    rows = []
-    for mode, entries in results.items():
-        for name, entry in entries.items():
-            for record in entry.get("datasets", []):
-                if "skipped" in record:
-                    rows.append(f"| {mode} | `{name}` | {record['dataset']} | skipped: {record['skipped']} | | | |")
-                    continue
-                rows.append(
-                    f"| {mode} | `{name}` | {record['dataset']} | {record.get('condition', 'clean')} | "
-                    f"{record.get('frames', '?')} / {record.get('videos', '?')} | {_auc(record, 'frame')} | "
-                    f"{_auc(record, 'video')} |"
-                )
-    return rows
-
-
 def _preparation(config):
     """The training crops' settings line from ``prepare.json``, or None when the data is not there."""
     folder = prepared_dataset(config)
     if folder is None:
         return None
-    settings, _ = _read_json(os.path.join(folder, SETTINGS))
+    settings, _ = read_json(os.path.join(folder, SETTINGS))
     if not settings:
         return None
     return ", ".join(f"{name} {value}" for name, value in settings.items())
+
+
+def _preset_markdown(model_path):
+    """Markdown of a preset's training and evaluations (its ``metadata.json``), or None when the model is not a
+    preset's."""
+    folder = os.path.dirname(os.path.abspath(model_path))
+    metadata, _ = read_json(os.path.join(folder, METADATA_FILE))
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
+        return None
+    training = metadata.get("training") or {}
+    lines = [
+        f"**Preset** (`{os.path.join(folder, METADATA_FILE)}`): trained on `{training.get('dataset', '?')}`, "
+        f"{training.get('epochs', '?')} epochs; scores {metadata.get('frames_per_video', '?')} frames per video"
+    ]
+    results = {entry["mode"]: {entry["model"]: entry} for entry in metadata.get("evaluations") or []}
+    if not results:
+        return "\n\n".join(lines + ["**Evaluation**: none recorded in the preset"])
+    lines.append("\n".join([TABLE_HEAD, *evaluation_rows(results)]))
+    lines.append("**Protocol** of each evaluation (`pel_keras.protocol`):\n" + "\n".join(protocol_rows(results)))
+    return "\n\n".join(lines)
 
 
 def run_markdown(model_path):
     """Markdown of the training and evaluation of the model's run, or a line saying there is no run."""
     run = find_run(model_path)
     if run is None:
-        return "**Run folder**: none found beside the model (no `config.json`), so no training or evaluation record."
-    config, problem = _read_json(os.path.join(run, CONFIG))
+        return _preset_markdown(model_path) or (
+            "**Run folder**: none found beside the model (no `config.json`), so no training or evaluation record."
+        )
+    config, problem = read_json(os.path.join(run, CONFIG))
     lines = [f"**Training** (`{os.path.join(run, CONFIG)}`): " + (_training(config) if config else problem)]
     preparation = _preparation(config or {})
     if preparation:
         lines.append(f"**Training crops** (`prepare.json`): {preparation}")
-    results, problem = _read_json(os.path.join(run, EVAL, RESULTS))
+    results, problem = read_json(os.path.join(run, EVAL, RESULTS))
     if not results:
         lines.append(f"**Evaluation**: {problem} (run `evaluate.py --workdir={run}`)")
         return "\n\n".join(lines)
@@ -96,22 +87,9 @@ def run_markdown(model_path):
         f"**Evaluation** (`{os.path.join(run, EVAL, RESULTS)}`; AUC of the frame scores and of "
         "the video scores, a video's score being the mean of its frames'):"
     )
-    lines.append(
-        "| mode | model | test set | condition | frames / videos | frame AUC | video AUC |\n"
-        "|---|---|---|---|---|---|---|\n" + "\n".join(_evaluation_rows(results))
-    )
-    lines.append("**Protocol** of each evaluation (`pel_keras.protocol`):\n" + "\n".join(_protocol_rows(results)))
+    lines.append("\n".join([TABLE_HEAD, *evaluation_rows(results)]))
+    lines.append("**Protocol** of each evaluation (`pel_keras.protocol`):\n" + "\n".join(protocol_rows(results)))
     return "\n\n".join(lines)
-
-
-def _protocol_rows(results):
-    """One bullet per evaluation: its protocol card's line, or that it was not recorded."""
-    rows = []
-    for mode, entries in results.items():
-        for name, entry in entries.items():
-            card = entry.get("protocol")
-            rows.append(f"- {mode}, `{name}`: " + ("not recorded" if not card else card_summary(card)))
-    return rows
 
 
 def model_title(model_path, image_size, heatmaps_note):

@@ -14,12 +14,12 @@ class, number of examples and size, and the SHA-1 of the ``manifest.csv`` the sh
 This module does not import TensorFlow (``prepare.py`` and its workers import it).
 """
 
-import hashlib
 import json
 import os
 
 from pel_keras.data.datasets.source_records import read_json
 from pel_keras.data.manifest import MANIFEST
+from pel_keras.files.digest import file_digest
 
 FOLDER, INDEX = "tfrecord", "index.json"
 CLASS_NAMES = ("real", "fake")
@@ -38,11 +38,7 @@ def shard_name(split, label, number, count):
 
 def file_sha1(path):
     """The SHA-1 of a file's bytes, in hex."""
-    digest = hashlib.sha1()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_digest(path, "sha1")
 
 
 def read_index(path):

@@ -5,7 +5,8 @@ detector the preparation used; the size is the model's input). ``predict.py``, `
 ``app.py`` and the edge predictor take them, in this order, from
 
 1. the flag the user gave (``--margin``, ``--detector``);
-2. ``export_report.json`` beside the model (an exported file: export.py states the margin it was given);
+2. ``export_report.json`` beside the model (an exported file: export.py states the margin it was given), or
+   ``metadata.json`` beside it (a preset's ``model.keras``: :mod:`pel_keras.inference.presets`);
 3. the run folder the model belongs to: ``RUN/config.json`` names the prepared data, whose
    ``prepare.json`` holds ``prepare.py``'s settings;
 4. ``prepare.py``'s defaults.
@@ -20,6 +21,7 @@ import os
 from pel_keras.data.faces import DEFAULT_DETECTOR, DEFAULT_MARGIN
 from pel_keras.data.manifest import SETTINGS, read_settings
 from pel_keras.inference.contract import REPORT_NAME
+from pel_keras.inference.presets import METADATA_FILE
 from pel_keras.run_folder import CONFIG, find_run, prepared_dataset
 
 
@@ -57,11 +59,13 @@ def prepared_settings(folder):
 
 def _stated(model_path):
     """``(margin or None, detector or None, source)`` from the files beside ``model_path``."""
-    report_path = os.path.join(os.path.dirname(os.path.abspath(model_path)), REPORT_NAME)
-    report = _read(report_path)
-    if report is not None:
-        face = report.get("contract", {}).get("input", {})
-        return face.get("crop_margin"), face.get("face_detector"), report_path
+    folder = os.path.dirname(os.path.abspath(model_path))
+    for name in (REPORT_NAME, METADATA_FILE):  # both hold the app contract
+        report_path = os.path.join(folder, name)
+        report = _read(report_path)
+        if report is not None and (name == REPORT_NAME or "contract" in report):
+            face = report.get("contract", {}).get("input", {})
+            return face.get("crop_margin"), face.get("face_detector"), report_path
     run = find_run(model_path)
     folder = prepared_dataset(_read(os.path.join(run, CONFIG)) or {}) if run else None
     if folder and os.path.isfile(os.path.join(folder, SETTINGS)):
@@ -88,7 +92,8 @@ def crop_settings(model_path, margin=None, detector=None):
 
 MARGIN_HELP = (
     "Crop side over the detected box's longer side; default the margin the model's training crops were cut "
-    f"with (export_report.json beside it, or its run's prepare.json), else {DEFAULT_MARGIN}."
+    f"with (export_report.json or a preset's metadata.json beside it, or its run's prepare.json), else "
+    f"{DEFAULT_MARGIN}."
 )
 DETECTOR_HELP = (
     "Face detector; none: the inputs are face crops. Default the one that found the model's training faces, "
