@@ -45,7 +45,12 @@ flags.DEFINE_string(
 )
 flags.DEFINE_integer("preset_frames", DEFAULT_FRAMES, "--preset: frames the preset samples per video.", lower_bound=1)
 flags.DEFINE_float(
-    "preset_threshold", DEFAULT_THRESHOLD, "--preset: its threshold (fake above).", lower_bound=0, upper_bound=1
+    "preset_threshold",
+    None,
+    "--preset: its threshold (fake above); default the one the run chose on its val split (best.json), "
+    f"or {DEFAULT_THRESHOLD} for a run that recorded none.",
+    lower_bound=0,
+    upper_bound=1,
 )
 flags.DEFINE_string("license", "apache-2.0", "--preset: the license its model card names (a Hub identifier).")
 flags.DEFINE_list("formats", list(FORMATS), f"Formats to write, of {', '.join(FORMATS)}.")

@@ -119,6 +119,32 @@ def average_precision(labels, scores):
     return float(np.sum(np.diff(recall, prepend=0.0) * precision))
 
 
+def balanced_threshold(labels, scores):
+    """The threshold at which "fake iff score > threshold" has the highest balanced accuracy, and that accuracy.
+
+    Balanced accuracy is the mean of the true positive and true negative rates, ``(TPR + 1 - FPR) / 2``: it
+    is highest at the ROC point farthest above the diagonal (Youden's J = TPR - FPR), whatever the classes'
+    proportions. The threshold lies halfway between that point's score and the next lower distinct score, so
+    the scores it was chosen on fall clearly on one side; below the lowest score when everything should be
+    called fake, at the highest when nothing should.
+
+    Returns:
+        ``(threshold, balanced accuracy)`` as floats.
+
+    Raises:
+        DegenerateInputError: one class only.
+    """
+    fpr, tpr, thresholds = roc_curve(labels, scores)
+    best = int(np.argmax(tpr - fpr))
+    if best == 0:
+        threshold = thresholds[1]
+    elif best == thresholds.size - 1:
+        threshold = np.nextafter(thresholds[best], -np.inf)
+    else:
+        threshold = (thresholds[best] + thresholds[best + 1]) / 2
+    return float(threshold), float((tpr[best] + 1.0 - fpr[best]) / 2)
+
+
 def accuracy(labels, scores, threshold=0.5):
     """Fraction of samples whose decision (fake iff score > threshold) equals the label."""
     labels, scores = _validated(labels, scores)

@@ -40,6 +40,32 @@ def test_matches_sklearn(seed, ties):
     assert metrics.equal_error_rate(labels, scores) == pytest.approx(_sklearn_eer(labels, scores), abs=1e-9)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("ties", [False, True])
+def test_balanced_threshold_is_the_best_cut_sklearn_scores(seed, ties):
+    labels, scores = _random_case(seed, ties=ties)
+    threshold, balanced = metrics.balanced_threshold(labels, scores)
+    assert skm.balanced_accuracy_score(labels, scores > threshold) == pytest.approx(balanced, abs=1e-12)
+    cuts = np.r_[np.unique(scores), -1.0]  # every decision "score > cut" there is, through sklearn's scorer
+    best = max(skm.balanced_accuracy_score(labels, scores > c) for c in cuts)
+    assert balanced == pytest.approx(best, abs=1e-12)
+    assert not np.any(np.isclose(scores, threshold))  # halfway between scores, not on one
+
+
+@pytest.mark.parametrize(
+    "labels, scores, threshold",
+    [
+        ([0, 0, 1, 1], [0.1, 0.2, 0.6, 0.8], 0.4),  # halfway between the classes
+        ([0, 1, 0, 1], [0.9, 0.8, 0.7, 0.6], 0.9),  # inverted: nothing called fake beats every cut
+        ([1, 1, 0, 1], [0.3, 0.4, 0.2, 0.5], 0.25),
+    ],
+)
+def test_balanced_threshold_known_answers(labels, scores, threshold):
+    assert metrics.balanced_threshold(labels, scores)[0] == pytest.approx(threshold)
+    with pytest.raises(metrics.DegenerateInputError):
+        metrics.balanced_threshold([1, 1], [0.2, 0.3])
+
+
 def test_accuracy_threshold_rule_matches_keras():
     labels = np.array([0, 1, 0, 1, 1, 0], np.float32)
     scores = np.array([0.5, 0.5, 0.2, 0.9, 0.50001, 0.49999], np.float32)

@@ -27,6 +27,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Not prepare.py's default margin (1.3): a detector that fell back to the default would crop other faces.
 CROPS = {"frames": 2, "size": 32, "margin": 1.6, "detector": "yunet"}
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
+VAL_THRESHOLD = 0.42  # what training chose on val (best.json)
 SCRIPT = """
 import json, sys
 import numpy as np
@@ -68,6 +69,8 @@ def run(tmp_path_factory):
     evaluation_runs.write_prepared(data_dir, "ffpp_c40", _videos("test") + _videos("val"), 2, CROPS)
     model = evaluation_runs.save_model(str(tmp_path_factory.mktemp("model") / "pel.keras"))
     workdir = evaluation_runs.write_run(tmp_path_factory.mktemp("run"), data_dir, model, "ffpp_c40", frames=2)
+    with open(os.path.join(workdir, "best.json"), "w") as file:  # as training writes it at the best epoch
+        json.dump({"epoch": 3, "val_video_auc": 0.9, "val_video_threshold": VAL_THRESHOLD}, file)
     evaluated = _run(["--noprogress", "--batch_size=4", f"--workdir={workdir}", "--frames=1"], script="evaluate.py")
     assert evaluated.returncode == 0, evaluated.stderr
     preset = str(tmp_path_factory.mktemp("presets") / "pel")
@@ -124,7 +127,8 @@ def test_the_preset_holds_the_model_its_settings_checksums_and_model_card(run):
     assert open(os.path.join(preset, "model.keras"), "rb").read() == open(f"{workdir}/best.keras", "rb").read()
     face = metadata["contract"]["input"]
     assert (face["crop_margin"], face["face_detector"], face["shape"]) == (1.6, "yunet", ["batch", 32, 32, 3])
-    assert metadata["frames_per_video"] == 32 and metadata["threshold"]["value"] == 0.5
+    assert metadata["frames_per_video"] == 32 and metadata["threshold"]["value"] == VAL_THRESHOLD
+    assert "on the val split at the epoch of best.keras (best.json, epoch 3)" in metadata["threshold"]["chosen"]
     assert metadata["versions"]["keras"] == keras.__version__ and metadata["training"]["dataset"] == "ffpp_c40"
     [evaluation] = metadata["evaluations"]
     assert evaluation["mode"] == "intra" and evaluation["protocol"]["training"]["crops"] == CROPS
@@ -151,10 +155,12 @@ def test_a_fresh_process_loads_it_by_path_and_offline_hf_uri_and_scores_as_best_
     faces, photo = _reference(workdir, crops, image, CROPS["margin"])
     _, default_margin = _reference(workdir, crops, image, 1.3)
     assert abs(photo - default_margin) > 1e-3  # the margin matters, so the preset's must be the one used
+    with open(os.path.join(preset, "metadata.json")) as file:
+        threshold = json.load(file)["threshold"]["value"]
     for source in sources[:3]:
         np.testing.assert_allclose(out[source]["faces"], faces, atol=1e-5)
         assert out[source]["file"] == pytest.approx(photo, abs=1e-5)
-        assert out[source]["threshold"] == 0.5
+        assert out[source]["threshold"] == threshold
     assert os.path.realpath(out["hf://owner/pel"]["folder"]) == os.path.realpath(snapshot)
     assert "hf://owner/missing: cannot get the preset" in out["hf://owner/missing"]["error"]
 
@@ -247,3 +253,15 @@ def test_the_app_model_panel_shows_a_presets_training_and_evaluations(run):
     assert panel.startswith(f"**Preset** (`{preset}/metadata.json`): trained on `ffpp_c40`")
     assert "| intra | `best.keras` | ffpp_c40 | clean | 4 / 4 |" in panel
     assert "- intra, `best.keras`: trained on ffpp_c40 (2 frames/video)" in panel
+
+
+def test_the_threshold_is_the_runs_val_choice_else_half_and_a_given_one_wins():
+    from pel_keras.export.preset import _threshold
+
+    assert _threshold({"epoch": 2, "val_video_threshold": 0.3}, None)["value"] == 0.3
+    for best in (None, {"epoch": 2}, {"epoch": 2, "val_video_threshold": float("nan")}):  # runs that chose none
+        assert _threshold(best, None) == {
+            "value": 0.5,
+            "chosen": "fixed at 0.5: the run's best.json records no validation threshold",
+        }
+    assert _threshold({"val_video_threshold": 0.3}, 0.7) == {"value": 0.7, "chosen": "given when the preset was made"}

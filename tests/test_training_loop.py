@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from pel_keras.data.manifest import select_frames
 from pel_keras.training import TrainConfig, fit
@@ -49,6 +49,10 @@ def test_validation_metrics_against_sklearn_and_keras():
     assert result["loss"] == pytest.approx(float(keras_loss), rel=1e-5)
     assert result["accuracy"] == pytest.approx(np.mean((probabilities > 0.5) == labels))
     assert (result["frames"], result["videos"]) == (40, 8)
+    video_labels = np.array([0, 1] * 4)
+    best = max(balanced_accuracy_score(video_labels, video_means > t) for t in np.r_[video_means, -1.0])
+    assert balanced_accuracy_score(video_labels, video_means > result["video_threshold"]) == pytest.approx(best)
+    assert np.isnan(metrics(probabilities[:5], labels[:5], videos[:5])["video_threshold"])  # one class: none
 
 
 def test_checkpoints_restore_weights_optimizer_step_and_epoch(tmp_path):

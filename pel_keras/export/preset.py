@@ -10,6 +10,7 @@ a mixture. A folder that is neither a preset nor empty is never replaced.
 
 import importlib.metadata
 import json
+import math
 import os
 import shutil
 
@@ -33,8 +34,8 @@ from pel_keras.run_folder import BEST, BEST_INFO, CONFIG, ENVIRONMENT, EVAL, RES
 from pel_keras.run_results import read_json
 
 DEFAULT_FRAMES = 32  # predict.py's frames per video
-DEFAULT_THRESHOLD = 0.5
-THRESHOLD_RULE = "fixed at 0.5, as the evaluation's ACC and predict.py; not tuned on any split"
+DEFAULT_THRESHOLD = 0.5  # when the run recorded no validation threshold
+VAL_THRESHOLD = "val_video_threshold"  # best.json's key (pel_keras.training.validation)
 
 
 def preset_source(workdir=None, model_path=None, manifest=None):
@@ -100,7 +101,24 @@ def _versions():
     return found
 
 
-def preset_metadata(source, frames=DEFAULT_FRAMES, threshold=DEFAULT_THRESHOLD):
+def _threshold(best, given):
+    """``metadata.json``'s threshold: ``given``, else the one the run chose on val at its best epoch."""
+    if given is not None:
+        return {"value": float(given), "chosen": "given when the preset was made"}
+    chosen = (best or {}).get(VAL_THRESHOLD)
+    if chosen is None or not math.isfinite(chosen):
+        return {
+            "value": DEFAULT_THRESHOLD,
+            "chosen": f"fixed at {DEFAULT_THRESHOLD}: the run's {BEST_INFO} records no validation threshold",
+        }
+    return {
+        "value": float(chosen),
+        "chosen": f"the highest balanced accuracy of video-level scores on the val split at the epoch of {BEST} "
+        f"({BEST_INFO}, epoch {best.get('epoch')}); no test split takes part",
+    }
+
+
+def preset_metadata(source, frames=DEFAULT_FRAMES, threshold=None):
     """``metadata.json`` of a preset of ``source`` (an :class:`~pel_keras.export.source.ExportSource`), without
     its ``files`` (the checksums come once the files are written)."""
     config, environment, best, evaluations = _run_records(source.model_path)
@@ -116,7 +134,7 @@ def preset_metadata(source, frames=DEFAULT_FRAMES, threshold=DEFAULT_THRESHOLD):
         },
         "contract": app_contract(source.image_size, source.margin, source.detector),
         "frames_per_video": frames,
-        "threshold": {"value": threshold, "chosen": THRESHOLD_RULE if threshold == DEFAULT_THRESHOLD else "given"},
+        "threshold": _threshold(best, threshold),
         "class_names": ["real", "fake"],
         "labels": "the output is the probability of class 1, fake; 0 is real",
         "training": {
@@ -134,21 +152,22 @@ def preset_metadata(source, frames=DEFAULT_FRAMES, threshold=DEFAULT_THRESHOLD):
     }
 
 
-def save_preset(source, folder, frames=DEFAULT_FRAMES, threshold=DEFAULT_THRESHOLD, license="apache-2.0"):
+def save_preset(source, folder, frames=DEFAULT_FRAMES, threshold=None, license="apache-2.0"):
     """Writes the preset of ``source`` into ``folder``; returns its metadata.
 
     Args:
         source: an :class:`~pel_keras.export.source.ExportSource` (:func:`~pel_keras.export.source.load_source`).
         folder: the preset folder: new, empty, or an earlier preset (replaced whole).
         frames: frames sampled per video when the preset scores one.
-        threshold: a score above it is called fake.
+        threshold: a score above it is called fake; None: the one the run chose on its val split
+            (``best.json``), or 0.5 when the run recorded none.
         license: the license named in the model card's metadata.
 
     Raises:
         PresetError: ``folder`` exists and is neither empty nor a preset.
         ValueError: ``frames`` or ``threshold`` out of range.
     """
-    if frames < 1 or not 0 <= threshold <= 1:
+    if frames < 1 or (threshold is not None and not 0 <= threshold <= 1):
         raise ValueError(f"need frames >= 1 and a threshold in [0, 1]; got frames={frames}, threshold={threshold}")
     _check_target(folder)
     metadata = preset_metadata(source, frames, threshold)

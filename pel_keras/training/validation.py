@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from pel_keras.metrics import DegenerateInputError, roc_auc, video_level
+from pel_keras.metrics import DegenerateInputError, balanced_threshold, roc_auc, video_level
 
 EPSILON = 1e-7  # Keras' clipping of probabilities in binary cross-entropy
 
@@ -25,8 +25,18 @@ def auc(labels, scores):
         return float("nan")
 
 
+def video_threshold(labels, scores):
+    """The video-level threshold of highest balanced accuracy (see :func:`pel_keras.metrics.balanced_threshold`),
+    or NaN when ``labels`` hold a single class."""
+    try:
+        return balanced_threshold(labels, scores)[0]
+    except DegenerateInputError:
+        return float("nan")
+
+
 def metrics(probabilities, labels, videos):
-    """``loss`` (mean BCE), ``accuracy`` (threshold 0.5), ``frame_auc`` and ``video_auc`` of one split."""
+    """``loss`` (mean BCE), ``accuracy`` (threshold 0.5), ``frame_auc``, ``video_auc`` and ``video_threshold``
+    (where a video's mean probability best separates the split's real and fake videos) of one split."""
     clipped = np.clip(probabilities, EPSILON, 1 - EPSILON)
     loss = -np.mean(labels * np.log(clipped) + (1 - labels) * np.log(1 - clipped))
     videos = video_level(videos, labels, probabilities)
@@ -35,6 +45,7 @@ def metrics(probabilities, labels, videos):
         "accuracy": float(np.mean((probabilities > 0.5) == (labels > 0.5))),
         "frame_auc": auc(labels, probabilities),
         "video_auc": auc(videos.labels, videos.probabilities),
+        "video_threshold": video_threshold(videos.labels, videos.probabilities),
         "frames": int(len(labels)),
         "videos": int(len(videos.videos)),
     }
