@@ -21,21 +21,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import time  # noqa: E402
 
 import cv2  # noqa: E402
-import matplotlib.cbook  # noqa: E402
 import numpy as np  # noqa: E402
 from absl import app  # noqa: E402
 from skimage import data  # noqa: E402
 
 from pel_keras.data.faces import Face, YuNetDetector, detect_faces, make_detector, register_detector  # noqa: E402
+from pel_keras.testing import data_media  # noqa: E402
 
 # (image, head crop (y0, y1, x0, x1), face box inside the crop (x0, y0, x1, y1), checked by eye)
 FACES = (
-    (lambda: data.astronaut()[..., ::-1], (10, 240, 120, 330), (58, 53, 147, 165)),
-    (
-        lambda: cv2.imread(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)),
-        (60, 420, 110, 440),
-        (72, 61, 243, 272),
-    ),
+    (lambda: data_media.portraits()[0], (10, 240, 120, 330), (58, 53, 147, 165)),
+    (lambda: data_media.portraits()[1], (60, 420, 110, 440), (72, 61, 243, 272)),
 )
 HEIGHTS = (24, 32, 48, 64, 96, 128, 192, 256)
 ANGLES = (-30, -15, 0, 15, 30)

@@ -23,13 +23,11 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
-from skimage import data  # noqa: E402
 
 from pel_keras.data.convert_shards import convert  # noqa: E402
-from pel_keras.data.manifest import COLUMNS, csv_text  # noqa: E402
 from pel_keras.data.pipeline import AugmentConfig, build_dataset  # noqa: E402
 from pel_keras.data.shards import index_path  # noqa: E402
-from pel_keras.files.atomic import atomic_write  # noqa: E402
+from pel_keras.testing import data_media, fixtures  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("crops", 256, "PNG crops in the manifest.")
@@ -41,22 +39,16 @@ flags.DEFINE_integer("examples_per_shard", 32, "Crops per shard with tfrecord (8
 
 
 def write_crops(folder):
-    face = data.astronaut()[0:300, 100:400, ::-1]
-    rows = []
+    """A prepared dataset of ``--crops`` training crops: the astronaut's face, resized and shifted."""
+    face = data_media.portraits()[0][0:300, 100:400]
+    examples = []
     for i in range(FLAGS.crops):
         shifted = np.roll(
             cv2.resize(face, (FLAGS.size + i % 17, FLAGS.size + i % 17))[: FLAGS.size, : FLAGS.size], i, axis=1
         )
-        path = f"crops/{i:05d}.png"
-        os.makedirs(os.path.join(folder, "crops"), exist_ok=True)
-        cv2.imwrite(os.path.join(folder, path), shifted)
-        label = int(i % 5 != 0)
-        rows.append(
-            {"path": path, "label": label, "video": f"v{i // 8}", "split": "train", "source": "bench", "frame": i}
-        )
-    manifest = os.path.join(folder, "manifest.csv")
-    atomic_write(manifest, csv_text(COLUMNS, rows))
-    return manifest
+        row = {"label": int(i % 5 != 0), "video": f"v{i // 8}", "split": "train", "source": "bench", "frame": i}
+        examples.append((row, shifted[..., ::-1]))
+    return fixtures.write_prepared(folder, examples)
 
 
 def measure(name, dataset):

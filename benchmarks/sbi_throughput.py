@@ -17,18 +17,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
-from matplotlib import cbook  # noqa: E402
-from skimage import data  # noqa: E402
 
 from pel_keras.data.faces import crop_face, detect_faces, make_detector  # noqa: E402
-from pel_keras.data.manifest import COLUMNS, csv_text  # noqa: E402
 from pel_keras.data.pipeline import SBIConfig, build_dataset  # noqa: E402
 from pel_keras.data.sbi import pseudo_fake_pair  # noqa: E402
-from pel_keras.files.atomic import atomic_write  # noqa: E402
+from pel_keras.testing import data_media, fixtures  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer("crops", 64, "PNG crops in the manifest (half real, half fake).")
@@ -40,10 +36,9 @@ flags.DEFINE_integer("size", 320, "Image side.")
 
 def face_crops():
     """``[(BGR crop, landmarks)]``: each public-domain face cropped at margins 1.2 to 1.4."""
-    hopper = cv2.imread(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
     detector = make_detector("yunet")
     crops = []
-    for image in (np.ascontiguousarray(data.astronaut()[..., ::-1]), hopper):
+    for image in data_media.portraits():
         face = detect_faces(image, detector)[0]
         crops += [crop_face(image, face, FLAGS.size, margin) for margin in np.linspace(1.2, 1.4, 8)]
     return crops
@@ -66,24 +61,13 @@ def time_numpy(crops):
 
 
 def write_manifest(folder, crops):
-    rows = []
+    """A prepared dataset of ``--crops`` training crops (the face crops in turn) with their landmarks."""
+    examples = []
     for i in range(FLAGS.crops):
         crop, landmarks = crops[i % len(crops)]
-        path = f"crops/{i:05d}.png"
-        os.makedirs(os.path.join(folder, "crops"), exist_ok=True)
-        cv2.imwrite(os.path.join(folder, path), crop)
-        rows.append(
-            {
-                "path": path,
-                "label": i % 2,
-                "video": f"v{i // 8}",
-                "split": "train",
-                "landmarks": " ".join(f"{v:.1f}" for v in landmarks.ravel()),
-            }
-        )
-    manifest = os.path.join(folder, "manifest.csv")
-    atomic_write(manifest, csv_text(COLUMNS, rows))
-    return manifest
+        row = {"label": i % 2, "video": f"v{i // 8}", "split": "train", "source": "bench", "frame": i}
+        examples.append((dict(row, landmarks=" ".join(f"{v:.1f}" for v in landmarks.ravel())), crop[..., ::-1]))
+    return fixtures.write_prepared(folder, examples)
 
 
 def time_pipeline(name, dataset):

@@ -4,10 +4,10 @@ Labels are 1 = fake, 0 = real; scores are fake probabilities (any real-valued sc
 Every ranking metric is computed from one ROC built here in numpy, so AUC, EER and the plotted curves agree;
 the tests check them against scikit-learn.
 
-Degenerate inputs are never turned into NaN. The strict functions (`roc_curve`, `roc_auc`,
-`equal_error_rate`, `average_precision`) raise `DegenerateInputError` when a class is missing;
-`summarize` catches that and returns a `Metrics` whose undefined fields are None with a note saying why.
-Non-finite scores or labels other than 0/1 are bugs upstream and raise `ValueError` everywhere.
+Degenerate inputs are never turned into NaN. The strict functions (``roc_curve``, ``roc_auc``,
+``equal_error_rate``, ``average_precision``) raise ``DegenerateInputError`` when a class is missing;
+``summarize`` catches that and returns a ``Metrics`` whose undefined fields are None with a note saying why.
+Non-finite scores or labels other than 0/1 are bugs upstream and raise ``ValueError`` everywhere.
 """
 
 import dataclasses
@@ -26,9 +26,9 @@ class Metrics:
     Attributes:
         count: number of samples (frames at frame level, videos at video level).
         real, fake: samples per class.
-        acc: accuracy at `threshold` (fake iff score > threshold, as `keras.metrics.BinaryAccuracy`).
+        acc: accuracy at ``threshold`` (fake iff score > threshold, as ``keras.metrics.BinaryAccuracy``).
         auc, eer, ap: area under the ROC, equal error rate, average precision.
-        threshold: the decision threshold used for `acc`.
+        threshold: the decision threshold used for ``acc``.
         notes: why a field is None, or a warning (e.g. all scores equal).
     """
 
@@ -83,9 +83,9 @@ def _cumulative_counts(labels, scores):
 def roc_curve(labels, scores):
     """The ROC: false and true positive rates at every distinct score, as thresholds descend.
 
-    Returns `(fpr, tpr, thresholds)`, starting at (0, 0) with threshold +inf and ending at (1, 1); a sample
+    Returns ``(fpr, tpr, thresholds)``, starting at (0, 0) with threshold +inf and ending at (1, 1); a sample
     is called fake when its score is >= the threshold. Ties share one point, so a run of tied scores is one
-    diagonal segment (the convention of `sklearn.metrics.roc_curve(drop_intermediate=False)`).
+    diagonal segment (the convention of ``sklearn.metrics.roc_curve(drop_intermediate=False)``).
     """
     false_pos, true_pos, thresholds = _cumulative_counts(labels, scores)
     return np.r_[0.0, false_pos / false_pos[-1]], np.r_[0.0, true_pos / true_pos[-1]], np.r_[np.inf, thresholds]
@@ -154,15 +154,15 @@ def accuracy(labels, scores, threshold=0.5):
 
 
 def summarize(labels, scores, threshold=0.5):
-    """All metrics of one set of samples; undefined ones are None and explained in `notes`.
+    """All metrics of one set of samples; undefined ones are None and explained in ``notes``.
 
     Args:
-        labels: `(N,)` or `(N, 1)`, 1 = fake, 0 = real.
-        scores: `(N,)` or `(N, 1)` fake probabilities.
+        labels: ``(N,)`` or ``(N, 1)``, 1 = fake, 0 = real.
+        scores: ``(N,)`` or ``(N, 1)`` fake probabilities.
         threshold: decision threshold for ACC (the paper's ACC uses 0.5).
 
     Returns:
-        A `Metrics`.
+        A ``Metrics``.
 
     Raises:
         ValueError: mismatched lengths, labels other than 0/1, non-finite scores, threshold outside [0, 1].
@@ -201,12 +201,12 @@ def video_level(videos, labels, probabilities):
     """The paper's video-level scores: each video's score is the mean fake probability of its frames.
 
     Args:
-        videos: `(N,)` video id of each frame.
-        labels: `(N,)` label of each frame (a video's frames share it).
-        probabilities: `(N,)` fake probability of each frame.
+        videos: ``(N,)`` video id of each frame.
+        labels: ``(N,)`` label of each frame (a video's frames share it).
+        probabilities: ``(N,)`` fake probability of each frame.
 
     Returns:
-        A `VideoScores`.
+        A ``VideoScores``.
 
     Raises:
         ValueError: a video has frames of both labels.
@@ -225,6 +225,6 @@ def video_level(videos, labels, probabilities):
 
 def mean_probability(probabilities):
     """One input's score from its frames' fake probabilities: their mean (the video-level score of
-    `video_level` for a single video); None when no frame has one."""
+    ``video_level`` for a single video); None when no frame has one."""
     probabilities = list(probabilities)
     return float(np.mean(probabilities)) if probabilities else None

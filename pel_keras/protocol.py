@@ -125,8 +125,8 @@ def _test_crops(datasets):
 
 
 def shared_card(card):
-    """What decides `card_lines(card)`: the card without the model's name (an export of `best.keras` is
-    measured as `best.keras` is), so models that share it can share one printed card."""
+    """What decides ``card_lines(card)``: the card without the model's name (an export of ``best.keras`` is
+    measured as ``best.keras`` is), so models that share it can share one printed card."""
     checkpoint = dict(card["checkpoint"], model=card["checkpoint"]["model"] == LAST)
     return dict(card, checkpoint=checkpoint)
 

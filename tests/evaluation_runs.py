@@ -1,18 +1,14 @@
 """A small real training run for the evaluate.py tests: prepared datasets of face crops, a PEL model saved as
 RUN/best.keras, and RUN/config.json as train.py writes it."""
 
-import json
 import os
-import shutil
 
 import cv2
 import keras
 import numpy as np
 
 import pel_keras
-from pel_keras.data.manifest import COLUMNS, MANIFEST, SETTINGS, csv_text
-from pel_keras.files.atomic import atomic_write
-from pel_keras.testing import data_media
+from pel_keras.testing import data_media, fixtures
 from pel_keras.training.train_config import TrainConfig
 
 SIZE = 32
@@ -29,27 +25,24 @@ def face_crop(label, video, frame, size=SIZE):
 
 
 def write_prepared(data_dir, tag, videos, frames=3, settings=None):
-    """`DATA_DIR/<tag>/` as prepare.py writes it: `crops/<video>/<frame:06d>.png` and `manifest.csv`.
+    """``DATA_DIR/<tag>/`` as prepare.py writes it (:func:`pel_keras.testing.fixtures.write_prepared`), each
+    crop a :func:`face_crop`.
 
     Args:
-        videos: `(video id, label, split)` triples.
-        settings: the crop settings to store in `prepare.json`, as prepare.py does; None: no such file.
+        videos: ``(video id, label, split)`` triples.
+        settings: the crop settings to store in ``prepare.json``, as prepare.py does; None: no such file.
     Returns:
         The manifest's path.
     """
-    folder = os.path.join(data_dir, tag)
-    if settings is not None:
-        os.makedirs(folder, exist_ok=True)
-        atomic_write(os.path.join(folder, SETTINGS), json.dumps(settings))
-    rows = []
-    for index, (video, label, split) in enumerate(videos):
-        for frame in range(frames):
-            path = f"crops/{video}/{frame:06d}.png"
-            os.makedirs(os.path.dirname(os.path.join(folder, path)), exist_ok=True)
-            cv2.imwrite(os.path.join(folder, path), face_crop(label, index, frame)[..., ::-1])
-            rows.append({"path": path, "label": label, "video": video, "split": split, "source": tag, "frame": frame})
-    atomic_write(os.path.join(folder, MANIFEST), csv_text(COLUMNS, rows))
-    return os.path.join(folder, MANIFEST)
+    examples = (
+        (
+            {"label": label, "video": video, "split": split, "source": tag, "frame": frame},
+            face_crop(label, index, frame),
+        )
+        for index, (video, label, split) in enumerate(videos)
+        for frame in range(frames)
+    )
+    return fixtures.write_prepared(os.path.join(data_dir, tag), examples, settings)
 
 
 def _walk(layer):
@@ -85,9 +78,8 @@ def save_model(path):
 
 
 def write_run(workdir, data_dir, model_file, train_dataset="ffpp_c40", **settings):
-    """A run folder: `config.json` as train.py writes it (a `TrainConfig`; `settings` change its fields) and a
-    copy of `model_file` as best.keras."""
-    os.makedirs(workdir, exist_ok=True)
+    """A run folder (:func:`pel_keras.testing.fixtures.write_run`): ``config.json`` as train.py writes it (a
+    ``TrainConfig``; ``settings`` change its fields) and a copy of ``model_file`` as best.keras."""
     config = TrainConfig(
         **dict(
             MODEL_SETTINGS,
@@ -99,6 +91,4 @@ def write_run(workdir, data_dir, model_file, train_dataset="ffpp_c40", **setting
             **settings,
         )
     )
-    atomic_write(os.path.join(workdir, "config.json"), config.to_json())
-    shutil.copyfile(model_file, os.path.join(workdir, "best.keras"))
-    return str(workdir)
+    return fixtures.write_run(workdir, config, model_file)

@@ -1,10 +1,17 @@
-"""One exit-status rule for every entry script: a bad flag value stops with 2 and names the flag."""
+"""One exit-status rule for every entry script: a bad flag value stops with 2 and names the flag.
+
+The scripts run in this process (:func:`pel_keras.testing.scripts.run_script`: the script's ``__main__``
+block, absl's parsing, ``SystemExit`` with the status); one runs in a fresh interpreter, for its real exit
+status.
+"""
 
 import os
 import subprocess
 import sys
 
 import pytest
+
+from pel_keras.testing.scripts import run_script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -45,9 +52,7 @@ BAD_VALUES = [
 
 @pytest.mark.parametrize("script, args, flag", BAD_VALUES, ids=[f"{s}{a[-1]}" for s, a, _ in BAD_VALUES])
 def test_a_bad_flag_value_exits_2_naming_the_flag_before_any_work(tmp_path, script, args, flag):
-    result = subprocess.run(
-        [sys.executable, os.path.join(ROOT, script), *args], cwd=tmp_path, capture_output=True, text=True, timeout=300
-    )
+    result = run_script(os.path.join(ROOT, script), *args, cwd=tmp_path)
     assert result.returncode == 2, result.stderr[-2000:]
     assert flag in result.stderr, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
@@ -55,7 +60,8 @@ def test_a_bad_flag_value_exits_2_naming_the_flag_before_any_work(tmp_path, scri
 
 
 def test_unexpected_arguments_are_a_usage_error_with_status_2(tmp_path):
-    result = subprocess.run(
+    assert run_script(os.path.join(ROOT, "evaluate.py"), "--workdir=run", "stray", cwd=tmp_path).returncode == 2
+    result = subprocess.run(  # the interpreter's own exit status
         [sys.executable, os.path.join(ROOT, "evaluate.py"), "--workdir=run", "stray"],
         cwd=tmp_path,
         capture_output=True,

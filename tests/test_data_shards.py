@@ -5,8 +5,6 @@ import collections
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import data_layouts
 import numpy as np
@@ -23,9 +21,10 @@ from pel_keras.data.prepare import PrepareConfig, prepare
 from pel_keras.data.shards import index_path, read_index
 from pel_keras.data.tfrecord_example import parse_example
 from pel_keras.files.atomic import TEMPORARY_SUFFIX
+from pel_keras.testing.scripts import run_script
 
 SIZE, PER_SHARD = 64, 3
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONVERT_SHARDS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "convert_shards.py")
 
 
 @pytest.fixture(scope="module")
@@ -157,12 +156,7 @@ def test_workers_read_whole_files_or_every_nth_example_where_files_are_fewer(pre
 def test_the_converter_writes_the_same_shards_as_prepare_and_drops_old_ones(prepared, tmp_path):
     copy = str(tmp_path / "ffpp_c23")
     shutil.copytree(prepared, copy, ignore=shutil.ignore_patterns("tfrecord"))
-    result = subprocess.run(
-        [sys.executable, "convert_shards.py", f"--data={copy}", f"--examples_per_shard={PER_SHARD}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
+    result = run_script(CONVERT_SHARDS, f"--data={copy}", f"--examples_per_shard={PER_SHARD}")
     assert result.returncode == 0, result.stderr
     assert "60 crops in 24 shards" in result.stdout
     for name in os.listdir(os.path.join(prepared, "tfrecord")):
@@ -189,9 +183,7 @@ def test_a_missing_crop_stale_or_cut_shards_are_refused_by_name(prepared, tmp_pa
         f.write("crops/youtube/071/000002.png,0,youtube/071,train,youtube,2,,,\n")
     with pytest.raises(ValueError, match="the shards were made from another .*manifest.csv.*convert_shards.py"):
         read_index(index_path(copy))
-    result = subprocess.run(
-        [sys.executable, "convert_shards.py", f"--data={copy}"], cwd=REPO, capture_output=True, text=True
-    )
+    result = run_script(CONVERT_SHARDS, f"--data={copy}")
     assert result.returncode == 2
     assert f"{copy}/crops/youtube/071/000002.png: missing or not a whole PNG" in result.stderr
 
@@ -215,12 +207,7 @@ def test_a_full_disk_keeps_the_shards_there_before(tmp_path):
         convert(data, examples_per_shard=8)
         before = snapshot(os.path.join(data, "tfrecord"))
         fill(disk, leave_bytes=4096)
-        result = subprocess.run(
-            [sys.executable, "convert_shards.py", f"--data={data}", "--examples_per_shard=2"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-        )
+        result = run_script(CONVERT_SHARDS, f"--data={data}", "--examples_per_shard=2")
         assert result.returncode == 1, result.stderr
         assert (
             result.stderr.strip()
@@ -232,8 +219,6 @@ def test_a_full_disk_keeps_the_shards_there_before(tmp_path):
 
 
 def test_the_converter_names_a_folder_without_a_manifest(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "convert_shards.py", f"--data={tmp_path}"], cwd=REPO, capture_output=True, text=True
-    )
+    result = run_script(CONVERT_SHARDS, f"--data={tmp_path}")
     assert result.returncode == 2
     assert f"{tmp_path}/manifest.csv does not exist: prepare the dataset first" in result.stderr

@@ -6,8 +6,6 @@ import csv
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import cv2
 import evaluation_runs
@@ -23,6 +21,7 @@ from pel_keras.data.manifest import read_split
 from pel_keras.data.perturb import gaussian_blur
 from pel_keras.evaluation.eval_config import EvalConfig
 from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
+from pel_keras.testing.scripts import run_script
 
 pytestmark = pytest.mark.slow
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -63,8 +62,7 @@ def tflite_file(keras_model, tmp_path_factory):
 
 
 def _evaluate(*flags):
-    command = [sys.executable, "evaluate.py", "--noprogress", "--batch_size=4", *flags]
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    return run_script(os.path.join(REPO, "evaluate.py"), "--noprogress", "--batch_size=4", *flags)
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,12 @@ results.md and the ROC figure state how every number was measured, beside the pu
 
 import json
 import os
-import subprocess
-import sys
 
 import evaluation_runs
 import pytest
 from PIL import Image
+
+from pel_keras.testing.scripts import run_script
 
 pytestmark = pytest.mark.slow
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,8 +31,8 @@ def run(tmp_path_factory):
     evaluation_runs.write_prepared(data_dir, "wilddeepfake", _videos("wild"), 2)
     model = evaluation_runs.save_model(str(tmp_path_factory.mktemp("model") / "pel.keras"))
     workdir = evaluation_runs.write_run(tmp_path_factory.mktemp("run"), data_dir, model, "ffpp_c23", frames=8)
-    command = [sys.executable, "evaluate.py", "--noprogress", "--batch_size=4", f"--workdir={workdir}", "--cross"]
-    process = subprocess.run(command + ["--frames=1"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    evaluate = os.path.join(REPO, "evaluate.py")
+    process = run_script(evaluate, "--noprogress", "--batch_size=4", f"--workdir={workdir}", "--cross", "--frames=1")
     assert process.returncode == 0, process.stderr
     with open(os.path.join(workdir, "eval", "results.json")) as file:
         results = json.load(file)

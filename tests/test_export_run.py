@@ -26,6 +26,7 @@ from pel_keras.data.faces import crop_face, detect_faces, make_detector
 from pel_keras.data.video import sample_frames
 from pel_keras.testing import data_media
 from pel_keras.testing.export_helpers import SIZE, face_crops, make_run
+from pel_keras.testing.scripts import run_script
 
 pytestmark = pytest.mark.slow
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,13 +35,19 @@ SIGNATURE = {"serving_default": {"inputs": ["images"], "outputs": ["fake_probabi
 
 
 def _run(args, **kwargs):
+    """``python args`` in a fresh interpreter (for the tests where the process is the point)."""
     return subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, **kwargs)
+
+
+def _script(args):
+    """The entry script ``args[0]`` (below the repository) run in this process with the rest as arguments."""
+    return run_script(os.path.join(REPO, args[0]), *args[1:])
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     workdir = make_run(str(tmp_path_factory.mktemp("export")))
-    result = _run(["export/export.py", f"--workdir={workdir}", "--calibration_images=16", "--parity_images=8"])
+    result = _script(["export/export.py", f"--workdir={workdir}", "--calibration_images=16", "--parity_images=8"])
     assert result.returncode == 0, result.stdout + result.stderr
     out = os.path.join(workdir, "export")
     with open(os.path.join(out, "export_report.json")) as f:
@@ -233,7 +240,7 @@ def test_edge_predictor_runs_without_tensorflow_and_gives_the_keras_answers(run,
 def test_edge_predictor_exits_1_when_no_face_is_found(run, tmp_path):
     empty = str(tmp_path / "wall.png")
     cv2.imwrite(empty, data_media.frame(0, with_face=False))
-    result = _run(["export/edge_predict.py", f"--model={run.out}/pel_int8.tflite", empty])
+    result = _script(["export/edge_predict.py", f"--model={run.out}/pel_int8.tflite", empty])
     assert result.returncode == 1 and "no face found" in result.stdout
 
 
@@ -247,7 +254,7 @@ def _face_photo(folder):
 def test_every_exported_format_goes_through_predict_json(run, model, tmp_path):
     photo, output = _face_photo(str(tmp_path)), str(tmp_path / "results.json")
     trust = ["--trust_model"] if model == "saved_model" else []  # its own export: a graph this test trusts
-    result = _run(["predict.py", photo, f"--model={os.path.join(run.out, model)}", f"--json={output}", *trust])
+    result = _script(["predict.py", photo, f"--model={os.path.join(run.out, model)}", f"--json={output}", *trust])
     assert result.returncode == 0, result.stderr[-3000:]
     with open(output) as f:
         document = json.load(f)

@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -12,6 +10,7 @@ import pytest
 from pel_keras.export.all_formats import export_model
 from pel_keras.export.source import float32_model, load_source
 from pel_keras.layers import ChannelAttention, NoiseEnhancement
+from pel_keras.testing.scripts import run_script
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -78,7 +77,5 @@ def test_int8_without_training_data_stops_before_any_conversion(tmp_path):
 
 
 def test_command_exits_2_naming_the_missing_file(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "export/export.py", f"--workdir={tmp_path}"], cwd=REPO, capture_output=True, text=True
-    )
+    result = run_script(os.path.join(REPO, "export/export.py"), f"--workdir={tmp_path}")
     assert result.returncode == 2 and "config.json not found" in result.stderr

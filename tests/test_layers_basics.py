@@ -1,46 +1,55 @@
-"""Basic checks for every public layer (config, calls, fit step, .keras round trip) and mixed precision."""
+"""Basic checks for every public layer (serialization, weight counts, calls, fit step, .keras round trip) and
+mixed precision."""
 
 import keras
 import numpy as np
 import pytest
-from layer_checks import run_layer_basics
 
 from pel_keras import layers
 from pel_keras.layers.denoisers import DENOISERS
+from pel_keras.testing.test_case import TestCase
 
 FEATURES = (2, 9, 10, 6)
 
+
+def _features(shape):
+    return np.random.default_rng(0).uniform(0.0, 2.0, shape).astype("float32")
+
+
+# (class, arguments, trainable weights): a filter has none; channel attention two Dense layers (kernel, bias);
+# noise enhancement its 1x1 depthwise intensity (kernel, bias), and with several denoisers their grouping
+# (kernel, bias).
 CASES = [
-    (layers.MedianFilter2D, {"kernel_size": 3}, FEATURES),
-    (layers.MedianFilter2D, {"kernel_size": 5}, FEATURES),
-    (layers.MeanFilter2D, {"kernel_size": 3}, FEATURES),
-    (layers.NonLocalMeans2D, {"kernel_size": 3, "bandwidth": 0.5}, FEATURES),
-    (layers.ChannelAttention, {"reduction": 2}, FEATURES),
-    *[(layers.NoiseEnhancement, {"denoiser": name}, FEATURES) for name in DENOISERS],
+    (layers.MedianFilter2D, {"kernel_size": 3}, 0),
+    (layers.MedianFilter2D, {"kernel_size": 5}, 0),
+    (layers.MeanFilter2D, {"kernel_size": 3}, 0),
+    (layers.NonLocalMeans2D, {"kernel_size": 3, "bandwidth": 0.5}, 0),
+    (layers.ChannelAttention, {"reduction": 2}, 4),
+    *[(layers.NoiseEnhancement, {"denoiser": name}, 2 if len(DENOISERS[name]) == 1 else 4) for name in DENOISERS],
 ]
 
 
-@pytest.mark.parametrize("layer_class, kwargs, shape", CASES, ids=lambda v: getattr(v, "__name__", str(v)))
-def test_layer_basics(layer_class, kwargs, shape, tmp_path):
-    run_layer_basics(layer_class, kwargs, shape, tmp_path)
+class TestLayers(TestCase):
+    @pytest.mark.parametrize("layer_class, kwargs, weights", CASES, ids=lambda v: getattr(v, "__name__", str(v)))
+    def test_layer_basics(self, layer_class, kwargs, weights):
+        self.run_layer_test(layer_class, kwargs, _features(FEATURES), FEATURES, weights)
 
+    @pytest.mark.parametrize(
+        "kwargs, input_shape, output_shape",
+        [
+            ({}, (2, 16, 16, 3), (2, 8, 8, 192)),
+            ({}, (2, 15, 17, 3), (2, 8, 9, 192)),
+            ({"patch_size": 4, "stride": 1}, (2, 9, 7, 3), (2, 9, 7, 48)),
+        ],
+    )
+    def test_dct_basics(self, kwargs, input_shape, output_shape):
+        self.run_layer_test(layers.DCTPatchDecomposition, kwargs, _features(input_shape), output_shape)
 
-@pytest.mark.parametrize(
-    "kwargs, input_shape, output_shape",
-    [
-        ({}, (2, 16, 16, 3), (2, 8, 8, 192)),
-        ({}, (2, 15, 17, 3), (2, 8, 9, 192)),
-        ({"patch_size": 4, "stride": 1}, (2, 9, 7, 3), (2, 9, 7, 48)),
-    ],
-)
-def test_dct_basics(kwargs, input_shape, output_shape, tmp_path):
-    run_layer_basics(layers.DCTPatchDecomposition, kwargs, input_shape, tmp_path, output_shape)
-
-
-@pytest.mark.parametrize("streams", [1, 2])
-def test_mutual_enhancement_basics(streams, tmp_path):
-    shapes = [(2, 6, 7, 4), (2, 6, 7, 5)][:streams]
-    run_layer_basics(layers.MutualEnhancement, {}, shapes, tmp_path)
+    @pytest.mark.parametrize("streams", [1, 2])
+    def test_mutual_enhancement_basics(self, streams):
+        shapes = [(2, 6, 7, 4), (2, 6, 7, 5)][:streams]
+        # the 1x1 attention convolution (kernel, bias) and one 1x1 depthwise intensity per stream (kernel, bias)
+        self.run_layer_test(layers.MutualEnhancement, {}, [_features(s) for s in shapes], shapes, 2 + 2 * streams)
 
 
 def test_mutual_enhancement_rejects_unequal_spatial_sizes():

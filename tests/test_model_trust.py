@@ -3,8 +3,6 @@ whose serving signature writes a file, a .tflite with Flex operators. The format
 only their runtime's own operators: an .onnx file cannot bring code, nor read files outside its folder."""
 
 import os
-import subprocess
-import sys
 
 import cv2
 import evaluation_runs
@@ -15,6 +13,7 @@ import tensorflow as tf
 from onnx import TensorProto, helper
 
 from pel_keras.inference.predictors import ModelError, UntrustedModelError, load_predictor
+from pel_keras.testing.scripts import run_script
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SIZE = evaluation_runs.SIZE
@@ -56,7 +55,8 @@ def test_a_savedmodel_that_writes_a_file_is_refused_unless_trusted(malicious):
 
 
 def _run(args):
-    return subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=600)
+    """Runs the entry script ``args[0]`` (a path below the repository) with the rest as its arguments."""
+    return run_script(os.path.join(REPO, args[0]), *args[1:])
 
 
 @pytest.mark.slow

@@ -2,8 +2,6 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import cv2
 import keras
@@ -19,6 +17,7 @@ from pel_keras.prediction.inputs import expand_inputs
 from pel_keras.prediction.predict import DETECTING, READING, SCORING, PredictConfig, predict, predict_input
 from pel_keras.prediction.scorer import Scorer
 from pel_keras.testing import data_media
+from pel_keras.testing.scripts import run_script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -73,16 +72,14 @@ def check_heatmaps(result, video):
 
 def test_cli_scores_each_input_reports_failures_and_writes_json_and_heatmaps(run, media, tmp_path):
     inputs = [media / "real.mp4", media / "fake.mp4", media / "photos", media / "broken.mp4"]
-    command = [
-        sys.executable,
-        "predict.py",
-        *map(str, inputs),
+    done = run_script(
+        os.path.join(ROOT, "predict.py"),
+        *inputs,
         f"--model={run.directory / 'best.keras'}",
         "--frames=4",
         f"--json={tmp_path / 'out.json'}",
         f"--heatmap={tmp_path / 'heat'}",
-    ]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    )
     assert done.returncode == 1, done.stderr[-3000:]
     report = json.loads((tmp_path / "out.json").read_text())
     results = {os.path.basename(r["input"]): r for r in report["inputs"]}

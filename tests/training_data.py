@@ -9,8 +9,7 @@ import os
 import cv2
 import numpy as np
 
-from pel_keras.data.manifest import COLUMNS, MANIFEST, csv_text
-from pel_keras.files.atomic import atomic_write
+from pel_keras.testing import fixtures
 
 SPLITS = {"train": 6, "val": 3, "test": 2}  # videos per class
 
@@ -25,33 +24,20 @@ def image(rng, size, fake):
 
 
 def write_dataset(data_dir, tag="toy", size=32, frames=4, splits=SPLITS, seed=0):
-    """Writes ``data_dir/tag/{crops/..., manifest.csv}``; returns the manifest's path.
+    """Writes ``data_dir/tag/{crops/..., manifest.csv}`` (:func:`pel_keras.testing.fixtures.write_prepared`);
+    returns the manifest's path.
 
     ``splits`` maps each split to its number of videos per class; each video has ``frames`` crops.
     """
+    return fixtures.write_prepared(os.path.join(data_dir, tag), _examples(size, frames, splits, seed))
+
+
+def _examples(size, frames, splits, seed):
     rng = np.random.default_rng(seed)
-    root = os.path.join(data_dir, tag)
-    rows = []
     for split, videos in splits.items():
         for v in range(videos):
             for label in (0, 1):
                 video = f"{'fake' if label else 'real'}/{split}_{v:03d}"
                 for frame in range(0, 10 * frames, 10):
-                    path = f"crops/{video}/{frame:06d}.png"
-                    os.makedirs(os.path.dirname(os.path.join(root, path)), exist_ok=True)
-                    cv2.imwrite(os.path.join(root, path), image(rng, size, label)[..., ::-1])
-                    rows.append(
-                        {
-                            "path": path,
-                            "label": label,
-                            "video": video,
-                            "split": split,
-                            "source": "synthetic",
-                            "frame": frame,
-                            "score": "",
-                            "box": "",
-                            "landmarks": "",
-                        }
-                    )
-    atomic_write(os.path.join(root, MANIFEST), csv_text(COLUMNS, rows))
-    return os.path.join(root, MANIFEST)
+                    row = {"label": label, "video": video, "split": split, "source": "synthetic", "frame": frame}
+                    yield row, image(rng, size, label)

@@ -1,17 +1,17 @@
 """Robustness perturbations of the paper's Table 3: Gaussian noise, salt-and-pepper noise, Gaussian blur.
 
-All three take a batch `(B, H, W, 3)` of RGB images with values 0..255 (any real dtype; float32 comes out),
+All three take a batch ``(B, H, W, 3)`` of RGB images with values 0..255 (any real dtype; float32 comes out),
 a stateless seed (a pair of integers) and one strength, and are plain TensorFlow ops, so they run inside
-`tf.data.Dataset.map` and give the same result for the same seed.
+``tf.data.Dataset.map`` and give the same result for the same seed.
 
 Default strengths (the paper gives none; see docs/evaluation.md, "Robustness perturbations"):
-- `gaussian_noise`: variance 0.005 on the 0..1 intensity scale, i.e. standard deviation
+- ``gaussian_noise``: variance 0.005 on the 0..1 intensity scale, i.e. standard deviation
   255 * sqrt(0.005) = 18.0 grey levels, added to R, G and B independently: the variance of
   DeeperForensics-1.0's level 3 (of .001, .002, .005, .01, .05), which adds its noise in YCbCr instead.
-- `salt_and_pepper`: density 0.05, the fraction of pixels set to white or black (half each): the default of
-  MATLAB's `imnoise` and scikit-image's `random_noise`. DeeperForensics has no such distortion.
-- `gaussian_blur`: kernel size 13 with sigma = 13 / 6, DeeperForensics-1.0's level 3 (of 7, 9, 13, 17, 21),
-  with OpenCV's default border (reflect-101), matching `cv2.GaussianBlur(image, (13, 13), 13 / 6)`.
+- ``salt_and_pepper``: density 0.05, the fraction of pixels set to white or black (half each): the default of
+  MATLAB's ``imnoise`` and scikit-image's ``random_noise``. DeeperForensics has no such distortion.
+- ``gaussian_blur``: kernel size 13 with sigma = 13 / 6, DeeperForensics-1.0's level 3 (of 7, 9, 13, 17, 21),
+  with OpenCV's default border (reflect-101), matching ``cv2.GaussianBlur(image, (13, 13), 13 / 6)``.
 The middle of DeeperForensics' five levels is a clearly visible but not destructive change to a face crop.
 """
 
@@ -46,7 +46,7 @@ def _check_kernel_size(kernel_size):
 
 
 def gaussian_noise(images, seed, variance=DEFAULT_STRENGTHS["gaussian_noise"]):
-    """Adds zero-mean Gaussian noise of `variance` (0..1 intensity scale) to every value, then clips to 0..255."""
+    """Adds zero-mean Gaussian noise of ``variance`` (0..1 intensity scale) to every value, then clips to 0..255."""
     _check_variance(variance)
     images = _as_batch(images)
     noise = tf.random.stateless_normal(tf.shape(images), seed, stddev=255.0 * math.sqrt(variance))
@@ -54,7 +54,7 @@ def gaussian_noise(images, seed, variance=DEFAULT_STRENGTHS["gaussian_noise"]):
 
 
 def salt_and_pepper(images, seed, density=DEFAULT_STRENGTHS["salt_and_pepper"]):
-    """Sets a fraction `density` of the pixels (all three channels) to 255 or 0, with equal chance."""
+    """Sets a fraction ``density`` of the pixels (all three channels) to 255 or 0, with equal chance."""
     _check_density(density)
     images = _as_batch(images)
     pixel_shape = tf.concat([tf.shape(images)[:3], [1]], axis=0)
@@ -70,9 +70,9 @@ def _gaussian_kernel(kernel_size, sigma):
 
 
 def gaussian_blur(images, seed=None, kernel_size=DEFAULT_STRENGTHS["gaussian_blur"]):
-    """Separable Gaussian blur, kernel `kernel_size` (odd) and sigma = kernel_size / 6, reflect-101 border.
+    """Separable Gaussian blur, kernel ``kernel_size`` (odd) and sigma = kernel_size / 6, reflect-101 border.
 
-    `seed` is unused (blur is deterministic); it keeps the signature of the other perturbations.
+    ``seed`` is unused (blur is deterministic); it keeps the signature of the other perturbations.
     """
     _check_kernel_size(kernel_size)
     kernel_size = int(kernel_size)
@@ -89,21 +89,21 @@ _CHECKS = {"gaussian_noise": _check_variance, "salt_and_pepper": _check_density,
 
 
 def check_strength(name, strength):
-    """Raises ValueError, naming the perturbation, when `name` is unknown or `strength` is out of its range."""
+    """Raises ValueError, naming the perturbation, when ``name`` is unknown or ``strength`` is out of its range."""
     if name not in PERTURBATIONS:
         raise ValueError(f"unknown perturbation {name!r}; choose from {sorted(PERTURBATIONS)}")
     _CHECKS[name](strength)
 
 
 def perturb(images, name, seed, strength=None):
-    """Applies the perturbation `name` (a key of `PERTURBATIONS`) at `strength` (None: its default)."""
+    """Applies the perturbation ``name`` (a key of ``PERTURBATIONS``) at ``strength`` (None: its default)."""
     strength = DEFAULT_STRENGTHS.get(name) if strength is None else strength
     check_strength(name, strength)
     return PERTURBATIONS[name](images, seed, strength)
 
 
 def perturb_dataset(dataset, name, strength=None, seed=0):
-    """Perturbs the images (first item) of every batch of a `tf.data.Dataset` of tuples.
+    """Perturbs the images (first item) of every batch of a ``tf.data.Dataset`` of tuples.
 
     Batch i gets the stateless seed (seed, i), so the result is fixed for a given dataset order and batch size.
     """

@@ -1,5 +1,5 @@
-"""Settings of one evaluation (`EvalConfig`, one field per `evaluate.py` flag) and what it reads from the
-training run it evaluates (`RunSettings`, from `RUN/config.json`, which train.py writes)."""
+"""Settings of one evaluation (``EvalConfig``, one field per ``evaluate.py`` flag) and what it reads from the
+training run it evaluates (``RunSettings``, from ``RUN/config.json``, which train.py writes)."""
 
 import dataclasses
 import os
@@ -14,7 +14,7 @@ SPLITS = ("train", "val", "test")
 @dataclasses.dataclass(frozen=True)
 class RunSettings:
     """The training settings evaluation needs: where the data is, what the model was trained on, its input size,
-    and the whole of `config.json` (`training`), which the protocol card describes."""
+    and the whole of ``config.json`` (``training``), which the protocol card describes."""
 
     data_dir: str
     train_dataset: str
@@ -23,10 +23,10 @@ class RunSettings:
 
 
 def read_run_settings(workdir):
-    """`RunSettings` from `workdir/config.json`.
+    """``RunSettings`` from ``workdir/config.json``.
 
     Raises:
-        FileNotFoundError: no such folder, or no `config.json` in it (named, with the `--workdir` flag).
+        FileNotFoundError: no such folder, or no ``config.json`` in it (named, with the ``--workdir`` flag).
         ValueError: not JSON, or a needed setting is missing or of the wrong type (named).
     """
     values, path = read_config(workdir), os.path.join(workdir, CONFIG)
@@ -43,23 +43,23 @@ def read_run_settings(workdir):
 
 @dataclasses.dataclass(frozen=True)
 class EvalConfig:
-    """Settings of one `evaluate.py` call; each field is the flag of the same name.
+    """Settings of one ``evaluate.py`` call; each field is the flag of the same name.
 
     Attributes:
-        workdir: the training run folder (`config.json`, `best.keras`); the report goes to `workdir/eval`.
-        model: an artifact to evaluate instead of `workdir/best.keras`: `.keras`, SavedModel folder,
-            `.tflite` or `.onnx`.
-        trust_model: also load a model that runs code of its own (a SavedModel, a `.tflite` with custom
-            operators; see `pel_keras.inference.predictors.load_predictor`).
+        workdir: the training run folder (``config.json``, ``best.keras``); the report goes to ``workdir/eval``.
+        model: an artifact to evaluate instead of ``workdir/best.keras``: ``.keras``, SavedModel folder,
+            ``.tflite`` or ``.onnx``.
+        trust_model: also load a model that runs code of its own (a SavedModel, a ``.tflite`` with custom
+            operators; see :func:`pel_keras.inference.predictors.load_predictor`).
         cross: evaluate on other datasets (Table 2); robustness: under perturbations (Table 3). Neither:
             intra-dataset (Table 1).
-        datasets: the test datasets of `cross` (tags); empty: Table 2's for the training dataset.
-        data_dir: DATA_DIR holding `<tag>/manifest.csv`; empty: the run's own.
-        split: the split evaluated, `test` by default.
+        datasets: the test datasets of ``cross`` (tags); empty: Table 2's for the training dataset.
+        data_dir: DATA_DIR holding ``<tag>/manifest.csv``; empty: the run's own.
+        split: the split evaluated, ``test`` by default.
         batch_size: images per batch; threshold: ACC decision threshold.
         frames: at most this many frames per video, at equal intervals in frame order; 0: all prepared.
-        gaussian_noise, salt_and_pepper, gaussian_blur: the strengths `robustness` applies, one evaluation
-            each (see `pel_keras.data.perturb`); an empty tuple leaves that perturbation out.
+        gaussian_noise, salt_and_pepper, gaussian_blur: the strengths ``robustness`` applies, one evaluation
+            each (see :mod:`pel_keras.data.perturb`); an empty tuple leaves that perturbation out.
         seed: seed of the random perturbations (batch i gets (seed, i)).
         progress: show a progress bar per scored set.
 
@@ -120,7 +120,7 @@ class EvalConfig:
 
     @property
     def perturbations(self):
-        """`(perturbation, strength)` pairs, in Table 3's order."""
+        """``(perturbation, strength)`` pairs, in Table 3's order."""
         return tuple((name, strength) for name in PERTURBATIONS for strength in getattr(self, name))
 
     @property
@@ -129,7 +129,7 @@ class EvalConfig:
 
     @property
     def model_name(self):
-        """The model's key in `results.json`: its path relative to the run folder when inside it, else absolute."""
+        """The model's key in ``results.json``: its path relative to the run folder when inside it, else absolute."""
         path, run = os.path.realpath(self.model_path), os.path.realpath(self.workdir)
         return os.path.relpath(path, run) if path.startswith(run + os.sep) else path
 
@@ -139,8 +139,8 @@ class EvalConfig:
 
     @property
     def files_dir(self):
-        """Score CSVs and ROC figures: `RUN/eval` for the run's `best.keras`, `RUN/eval/<model name>` (path
-        separators as `_`) for any other model."""
+        """Score CSVs and ROC figures: ``RUN/eval`` for the run's ``best.keras``, ``RUN/eval/<model name>`` (path
+        separators as ``_``) for any other model."""
         name = self.model_name
         if name == BEST:
             return self.eval_dir

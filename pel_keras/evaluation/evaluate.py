@@ -1,11 +1,11 @@
-"""The issue's `evaluate.py`: a training run's model on the test split of its own dataset (Table 1), on other
-datasets (Table 2) or under perturbations (Table 3), at frame and video level, reported in `RUN/eval/`.
+"""The issue's ``evaluate.py``: a training run's model on the test split of its own dataset (Table 1), on other
+datasets (Table 2) or under perturbations (Table 3), at frame and video level, reported in ``RUN/eval/``.
 
 Every setting and every dataset is checked before a model is loaded, so a wrong flag fails at once; a test
 dataset that is not prepared is skipped with the path where it was expected, and the others still run (for
-`--cross`, a dataset prepared only at another compression than the one asked for is scored instead, and the
+``--cross``, a dataset prepared only at another compression than the one asked for is scored instead, and the
 report says so); a frame file that is missing or cut short stops the evaluation at once, named
-(`pel_keras.data.crop_check`). Each mode's protocol card (`pel_keras.protocol`) is built with the plan.
+(:mod:`pel_keras.data.crop_check`). Each mode's protocol card (:mod:`pel_keras.protocol`) is built with the plan.
 """
 
 import dataclasses
@@ -32,11 +32,11 @@ class Plan:
     """A checked evaluation, ready to run: the datasets of each mode and the loaded model.
 
     Attributes:
-        config: the `EvalConfig`; run: the training run's `RunSettings`.
-        test_sets: `{mode: [TestSet or Skipped, ...]}`.
+        config: the ``EvalConfig``; run: the training run's ``RunSettings``.
+        test_sets: ``{mode: [TestSet or Skipped, ...]}``.
         predictor: the loaded model; None when every dataset is skipped (then nothing is loaded).
         image_size: the side of the images fed to it (the model's when fixed, else the run's).
-        protocols: `{mode: protocol card}` (`pel_keras.protocol.build_card`); empty when nothing is loaded.
+        protocols: ``{mode: protocol card}`` (:func:`pel_keras.protocol.build_card`); empty when nothing is loaded.
     """
 
     config: EvalConfig
@@ -58,7 +58,7 @@ class Outcome:
 
 
 def _data_dir(config, run):
-    """`--data_dir`, else the run's; a FileNotFoundError naming where it came from when it does not exist."""
+    """``--data_dir``, else the run's; a FileNotFoundError naming where it came from when it does not exist."""
     data_dir = config.data_dir or run.data_dir
     if not os.path.isdir(data_dir):
         source = "--data_dir" if config.data_dir else f"data_dir of {os.path.join(config.workdir, CONFIG)}"
@@ -69,7 +69,7 @@ def _data_dir(config, run):
 
 
 def _cross_tags(config, run, data_dir):
-    """`--datasets`, else Table 2's; a tag that is neither known nor a folder in DATA_DIR is refused."""
+    """``--datasets``, else Table 2's; a tag that is neither known nor a folder in DATA_DIR is refused."""
     try:
         tags = config.datasets or cross_datasets(run.train_dataset)
     except ValueError as error:
@@ -84,8 +84,8 @@ def _cross_tags(config, run, data_dir):
 
 
 def _prepared_instead(data_dir, tag, config, cache):
-    """The `TestSet` of `tag`; when `tag` is not prepared, that of the nearest other compression of it that
-    is (`instead_of` naming `tag`); else `tag`'s `Skipped`."""
+    """The ``TestSet`` of ``tag``; when ``tag`` is not prepared, that of the nearest other compression of it that
+    is (``instead_of`` naming ``tag``); else ``tag``'s ``Skipped``."""
     found = find_test_set(data_dir, tag, config.split, config.frames, cache)
     if isinstance(found, TestSet) or os.path.isfile(manifest_path(data_dir, tag)):
         return found
@@ -98,7 +98,7 @@ def _prepared_instead(data_dir, tag, config, cache):
 
 
 def _test_sets(config, run, data_dir, mode):
-    """`TestSet` or `Skipped` for each dataset `mode` evaluates."""
+    """``TestSet`` or ``Skipped`` for each dataset ``mode`` evaluates."""
     cache = os.path.join(config.eval_dir, CROP_CACHE)
     if mode != "cross":
         return [find_test_set(data_dir, run.train_dataset, config.split, config.frames, cache)]
@@ -106,7 +106,7 @@ def _test_sets(config, run, data_dir, mode):
 
 
 def _protocol(config, run, test_sets, data_dir, image_size):
-    """The protocol card of one mode: the run's training, the datasets it scores (`test_sets`) and the
+    """The protocol card of one mode: the run's training, the datasets it scores (``test_sets``) and the
     evaluation's settings."""
     scored = {s.dataset: s.instead_of or s.dataset for s in test_sets if isinstance(s, TestSet)}
     return build_card(
@@ -115,7 +115,7 @@ def _protocol(config, run, test_sets, data_dir, image_size):
 
 
 def _score(predictor, test_set, config, image_size, perturbation=None, strength=None):
-    """`Scored` frames of `test_set`, clean or under `perturbation` at `strength`."""
+    """``Scored`` frames of ``test_set``, clean or under ``perturbation`` at ``strength``."""
     batches = frame_batches(test_set, image_size, config.batch_size)
     description = test_set.dataset
     if perturbation is not None:
@@ -126,7 +126,7 @@ def _score(predictor, test_set, config, image_size, perturbation=None, strength=
 
 
 def _run_mode(plan, mode):
-    """Scores the prepared datasets of `mode` (and, for robustness, each perturbation) and saves them."""
+    """Scores the prepared datasets of ``mode`` (and, for robustness, each perturbation) and saves them."""
     config, items = plan.config, []
     for test_set in plan.test_sets[mode]:
         if not isinstance(test_set, TestSet):
@@ -154,11 +154,11 @@ def _run_mode(plan, mode):
 
 
 def plan_evaluation(config):
-    """Checks `config` (an `EvalConfig`), finds the datasets of each mode and loads the model.
+    """Checks ``config`` (an ``EvalConfig``), finds the datasets of each mode and loads the model.
 
     Raises:
         FileNotFoundError, ValueError: a missing run file, model or data folder, an unknown dataset, a
-            frame file missing or not whole, an unreadable `prepare.json`, or a model that cannot be loaded;
+            frame file missing or not whole, an unreadable ``prepare.json``, or a model that cannot be loaded;
             the message names the flag or file.
     """
     run = read_run_settings(config.workdir)
@@ -181,5 +181,5 @@ def plan_evaluation(config):
 
 
 def run_evaluation(plan):
-    """Scores every prepared dataset of `plan` and writes the report; returns one `Outcome` per mode."""
+    """Scores every prepared dataset of ``plan`` and writes the report; returns one ``Outcome`` per mode."""
     return [_run_mode(plan, mode) for mode in plan.test_sets]

@@ -1,10 +1,11 @@
 """Writes everything one evaluation produces (issue: Output) and returns its table.
 
-In `files_dir` (by default the evaluation folder itself, e.g. `RUN/eval`):
-`<mode>_<dataset>[_<perturbation>_<strength>]_frames.csv` and `..._videos.csv` per scored set, and
-`roc_<mode>.png`. In the evaluation folder: `results.json`, `{mode: {model name: evaluation}}`, to which each
-evaluation adds or replaces its own entry, and `results.md`, rendered from the whole of it (see `results_markdown.py`).
-Every file is written under a temporary name and renamed when complete (`pel_keras.files.atomic`), so a
+In ``files_dir`` (by default the evaluation folder itself, e.g. ``RUN/eval``):
+``<mode>_<dataset>[_<perturbation>_<strength>]_frames.csv`` and ``..._videos.csv`` per scored set, and
+``roc_<mode>.png``. In the evaluation folder: ``results.json``, ``{mode: {model name: evaluation}}``, to which
+each evaluation adds or replaces its own entry, and ``results.md``, rendered from the whole of it (see
+``results_markdown.py``).
+Every file is written under a temporary name and renamed when complete (:mod:`pel_keras.files.atomic`), so a
 killed evaluation leaves the previous version of each, never half of one.
 """
 
@@ -31,7 +32,7 @@ from pel_keras.run_folder import RESULTS
 @dataclasses.dataclass(frozen=True)
 class Scored:
     """The frame scores of one dataset under one condition ("clean" or a perturbation name and strength);
-    `instead_of`: the dataset asked for, where this one (another compression of it) stands in for it."""
+    ``instead_of``: the dataset asked for, where this one (another compression of it) stands in for it."""
 
     dataset: str
     scores: FrameScores
@@ -64,21 +65,21 @@ class Skipped:
 def save_evaluation(
     eval_dir, mode, model, train_dataset, items, threshold=0.5, name=None, files_dir=None, protocol=None
 ):
-    """Score CSVs, ROC figure, `results.json` and `results.md` for one evaluation.
+    """Score CSVs, ROC figure, ``results.json`` and ``results.md`` for one evaluation.
 
     Args:
-        eval_dir: folder of `results.json` and `results.md` (created if needed), e.g. `RUN/eval`.
+        eval_dir: folder of ``results.json`` and ``results.md`` (created if needed), e.g. ``RUN/eval``.
         mode: "intra", "cross" or "robustness".
         model: the evaluated artifact's path (recorded in the report).
         train_dataset: tag of the dataset the model was trained on.
-        items: `Scored` and `Skipped`, in the order of the report's columns; robustness needs the clean run
+        items: ``Scored`` and ``Skipped``, in the order of the report's columns; robustness needs the clean run
             of each dataset among them.
         threshold: decision threshold for ACC.
-        name: the model's key in `results.json` and its rows' label in `results.md`; by default the file name
-            of `model`. Evaluating another name in the same mode adds rows beside the earlier ones.
-        files_dir: folder of the score CSVs and the ROC figure; by default `eval_dir`.
-        protocol: the protocol card (`pel_keras.protocol.build_card`), stored with the evaluation and shown in
-            the ROC figure's title and in `results.md`; None: reported as not recorded.
+        name: the model's key in ``results.json`` and its rows' label in ``results.md``; by default the file name
+            of ``model``. Evaluating another name in the same mode adds rows beside the earlier ones.
+        files_dir: folder of the score CSVs and the ROC figure; by default ``eval_dir``.
+        protocol: the protocol card (:func:`pel_keras.protocol.build_card`), stored with the evaluation and shown in
+            the ROC figure's title and in ``results.md``; None: reported as not recorded.
 
     Returns:
         The markdown of this mode's table (every model evaluated in it so far), for the console.
@@ -129,8 +130,8 @@ def _read_results(path):
 
 
 def write_results(eval_dir, mode, name, evaluation):
-    """Stores `evaluation` under `[mode][name]` in `eval_dir/results.json`, rewrites `results.md` from all of
-    it, and returns the markdown of `mode` (for the console)."""
+    """Stores ``evaluation`` under ``[mode][name]`` in ``eval_dir/results.json``, rewrites ``results.md`` from all of
+    it, and returns the markdown of ``mode`` (for the console)."""
     check_mode(mode)
     os.makedirs(eval_dir, exist_ok=True)
     json_path = os.path.join(eval_dir, RESULTS)

@@ -222,7 +222,7 @@ TABLE3 = {
 
 
 def cross_datasets(train_dataset):
-    """The default cross-dataset test sets (tags) for a model trained on `train_dataset` (a tag)."""
+    """The default cross-dataset test sets (tags) for a model trained on ``train_dataset`` (a tag)."""
     if train_dataset not in CROSS_DATASETS:
         raise ValueError(
             f"the paper has no cross-dataset set for a model trained on {train_dataset!r} (it has one for "

@@ -23,10 +23,10 @@ def _level_arrays(scores, level):
 
 
 def plot_roc(curves, path, title):
-    """Saves a PNG with a frame-level and a video-level panel, one ROC per entry of `curves`.
+    """Saves a PNG with a frame-level and a video-level panel, one ROC per entry of ``curves``.
 
     Args:
-        curves: `{legend label: FrameScores}`; a set without both classes is listed in the legend as
+        curves: ``{legend label: FrameScores}``; a set without both classes is listed in the legend as
             having no ROC instead of being drawn.
         path: the PNG to write (replaced whole: written under a temporary name, then renamed).
         title: the figure's title, also stored as the PNG's Title text; lines longer than the figure is wide

@@ -1,6 +1,6 @@
 """The published rows printed beside ours, each with the protocol it was measured under and its source.
 
-The paper's rows (Tables 1-3, `paper_tables`) sit beside every model trained on a dataset the paper trains
+The paper's rows (Tables 1-3, ``paper_tables``) sit beside every model trained on a dataset the paper trains
 on (other FF++ qualities beside its FF++ (LQ) models). Models trained on FF++ c23 or raw also get the rows
 of the field's standard protocol, which trains on FF++ c23 and tests on Celeb-DF v2, DFD, DFDC and the DFDC
 preview: DeepfakeBench's frame-level EfficientNet-B4 and Xception, and SBI's video-level EfficientNet-B4.
@@ -48,12 +48,12 @@ _PAPER_TABLES = {"intra": lambda block: paper.TABLE1, "cross": paper.TABLE2.get,
 
 
 def published(mode, train_dataset):
-    """The published rows of `mode`'s table for a model trained on `train_dataset` (a tag).
+    """The published rows of ``mode``'s table for a model trained on ``train_dataset`` (a tag).
 
     Returns:
-        `(rows, sources)`: `rows` is `{method: {published column: values}}`, the values laid out as the
-        paper's table of `mode` (Table 1: ACC, AUC; Table 2: AUC, EER; Table 3: delta ACC, delta AUC; None
-        where not published); `sources` is `{method: the source and protocol of its numbers}`.
+        ``(rows, sources)``: ``rows`` is ``{method: {published column: values}}``, the values laid out as the
+        paper's table of ``mode`` (Table 1: ACC, AUC; Table 2: AUC, EER; Table 3: delta ACC, delta AUC; None
+        where not published); ``sources`` is ``{method: the source and protocol of its numbers}``.
     """
     block = paper.PAPER_TRAINING.get(train_dataset)
     training = "each column's dataset (tested on its test split)" if mode == "intra" else block

@@ -1,7 +1,7 @@
-"""The JSON form of an evaluation: what `results.json` holds and `results.md` is rendered from.
+"""The JSON form of an evaluation: what ``results.json`` holds and ``results.md`` is rendered from.
 
-`results.json` is `{mode: {model name: evaluation}}`. An evaluation is one model evaluated in one mode of
-the issue's `evaluate.py`: "intra" (Table 1), "cross" (Table 2) or "robustness" (Table 3). It holds one
+``results.json`` is ``{mode: {model name: evaluation}}``. An evaluation is one model evaluated in one mode of
+the issue's ``evaluate.py``: "intra" (Table 1), "cross" (Table 2) or "robustness" (Table 3). It holds one
 record per evaluated dataset (and, for robustness, per condition), or a record saying why a dataset was
 skipped. Robustness records carry their change against the clean run of the same dataset, the paper's
 delta-ACC and delta-AUC.
@@ -21,7 +21,7 @@ def check_mode(mode):
 
 def dataset_record(dataset, scores, threshold=0.5, condition=CLEAN, strength=None, instead_of=None):
     """Frame- and video-level metrics of one dataset under one condition (a perturbation name or "clean");
-    `instead_of` names the dataset asked for when `dataset` stands in for it (another compression of it)."""
+    ``instead_of`` names the dataset asked for when ``dataset`` stands in for it (another compression of it)."""
     metrics = level_metrics(scores, threshold)
     return {
         "dataset": dataset,
@@ -65,7 +65,7 @@ def _with_deltas(records):
 
 def evaluation_record(mode, model, train_dataset, records, files=".", protocol=None):
     """One evaluation: the model evaluated, the dataset it was trained on, the folder of its score CSVs and
-    ROC figure (relative to `results.json`'s), its protocol card (`pel_keras.protocol`; None: not known)
+    ROC figure (relative to ``results.json``'s), its protocol card (:mod:`pel_keras.protocol`; None: not known)
     and its records."""
     check_mode(mode)
     if mode == "robustness":

@@ -1,7 +1,7 @@
-"""`results.md`: our numbers laid out like the paper's Tables 1-3, published numbers above ours.
+"""``results.md``: our numbers laid out like the paper's Tables 1-3, published numbers above ours.
 
-Rendered from the whole of `results.json`, `{mode: {model name: evaluation}}` (see `result_records.py`): one section
-per mode, in which every evaluated model (e.g. `best.keras` and its int8 `.tflite` export) has its own rows,
+Rendered from the whole of ``results.json``, ``{mode: {model name: evaluation}}`` (see ``result_records.py``): one
+section per mode, in which every evaluated model (e.g. ``best.keras`` and its int8 ``.tflite`` export) has its own rows,
 so the cost of export and quantization reads off one table.
 """
 
@@ -68,8 +68,9 @@ def _comparison(columns, names, formats, published, ours):
     protocol of each published row shown.
 
     Args:
-        columns: `(label, paper column)` pairs; names/formats: the metrics shown under each column.
-        published: `(rows, sources)` of `published.published`; ours: `{row label: [values or a word, per column]}`.
+        columns: ``(label, paper column)`` pairs; names/formats: the metrics shown under each column.
+        published: ``(rows, sources)`` of ``published.published``; ours:
+            ``{row label: [values or a word, per column]}``.
     """
     header = ["Method", *(f"{label} {name}" for label, _ in columns for name in names)]
     rows, (numbers_of, sources) = [], published
@@ -96,7 +97,7 @@ def _condition_key(record):
 
 
 def _columns(entries, key, keep=lambda record: True):
-    """`{column key: first record}` over every model's records that `keep` accepts, in order of appearance."""
+    """``{column key: first record}`` over every model's records that ``keep`` accepts, in order of appearance."""
     columns = {}
     for evaluation in entries.values():
         for record in filter(keep, evaluation["datasets"]):
@@ -105,7 +106,7 @@ def _columns(entries, key, keep=lambda record: True):
 
 
 def _ours(entries, columns, key, pick):
-    """Our rows, two per model (frame and video level): `pick(record, level)` under each column, or a word
+    """Our rows, two per model (frame and video level): ``pick(record, level)`` under each column, or a word
     saying the model's record there was skipped or is absent."""
     rows = {}
     for name, evaluation in entries.items():
@@ -123,7 +124,7 @@ def _train_dataset(entries):
 
 
 def _dataset_table(entries, mode, metrics, formats):
-    """One column per test dataset, the `metrics` (e.g. "acc", "auc") of each under it."""
+    """One column per test dataset, the ``metrics`` (e.g. "acc", "auc") of each under it."""
     columns = _columns(entries, _dataset_key)
     labels = [(dataset_label(tag), paper.PAPER_COLUMNS.get(tag)) for tag in columns]
     ours = _ours(entries, columns, _dataset_key, lambda r, level: tuple(r[level][m] for m in metrics))
@@ -153,7 +154,7 @@ def _robustness(entries):
 
 def _about(entries):
     """Which file each model name stands for, its ACC threshold, and the protocol of each model's rows (one
-    card for the models that share it, e.g. `best.keras` and its exports)."""
+    card for the models that share it, e.g. ``best.keras`` and its exports)."""
     lines = [f"Trained on {dataset_label(_train_dataset(entries))}. Models:"]
     cards = {}
     for name, evaluation in entries.items():
@@ -202,14 +203,14 @@ _SECTIONS = {"intra": _intra, "cross": _cross, "robustness": _robustness}
 
 
 def render_section(mode, entries):
-    """Markdown of one mode, `entries` being `{model name: evaluation}`: the paper-style table with every
+    """Markdown of one mode, ``entries`` being ``{model name: evaluation}``: the paper-style table with every
     model's rows, then every number with its counts and notes."""
     lines = _SECTIONS[mode](entries)
     return "\n".join([lines[0], "", *_about(entries), "", *lines[1:], *_details(entries)]).rstrip() + "\n"
 
 
 def render_markdown(results):
-    """The whole `results.md`: every mode present in `results` (`{mode: {model name: evaluation}}`), in the
+    """The whole ``results.md``: every mode present in ``results`` (``{mode: {model name: evaluation}}``), in the
     paper's order."""
     sections = [render_section(mode, results[mode]) for mode in MODES if mode in results]
     return "\n".join(["# PEL evaluation", "", LEGEND, "", *sections])

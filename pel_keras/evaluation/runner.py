@@ -1,7 +1,7 @@
 """Scores a dataset batch by batch with any predictor, behind a progress bar.
 
-The batches are what the data pipeline yields for evaluation: `(images, labels, video_ids, paths)`, as
-numpy arrays or TensorFlow tensors; labels `(B,)` or `(B, 1)` with 1 = fake; ids and paths as str or bytes.
+The batches are what the data pipeline yields for evaluation: ``(images, labels, video_ids, paths)``, as
+numpy arrays or TensorFlow tensors; labels ``(B,)`` or ``(B, 1)`` with 1 = fake; ids and paths as str or bytes.
 Nothing here is random and the order of the batches is kept, so the same data and model give the same scores.
 """
 
@@ -42,17 +42,17 @@ def _batch_columns(predictor, batch, index):
 
 
 def score_batches(predictor, batches, description=None, progress=True):
-    """Runs `predictor` on every batch and collects the per-frame scores.
+    """Runs ``predictor`` on every batch and collects the per-frame scores.
 
     Args:
-        predictor: callable `images (B, H, W, 3) float32 RGB 0..255 -> fake probabilities (B,)`, e.g. a
-            `pel_keras.inference.predictors.Predictor`.
-        batches: iterable of `(images, labels, video_ids, paths)`.
+        predictor: callable ``images (B, H, W, 3) float32 RGB 0..255 -> fake probabilities (B,)``, e.g. a
+            :class:`pel_keras.inference.predictors.Predictor`.
+        batches: iterable of ``(images, labels, video_ids, paths)``.
         description: label of the progress bar (e.g. the dataset tag).
         progress: show a tqdm progress bar (on stderr).
 
     Returns:
-        A `FrameScores` in the order of the batches (empty if there were no batches).
+        A ``FrameScores`` in the order of the batches (empty if there were no batches).
     """
     bar = tqdm(batches, total=_length(batches), desc=description, unit="batch", disable=not progress)
     columns = [_batch_columns(predictor, batch, index) for index, batch in enumerate(bar)]

@@ -1,5 +1,5 @@
 """The frames an evaluation scores: one prepared dataset's split, as batches of
-`(images, labels, video ids, paths)` in manifest order (what `runner.score_batches` takes)."""
+``(images, labels, video ids, paths)`` in manifest order (what ``runner.score_batches`` takes)."""
 
 import dataclasses
 import os
@@ -17,7 +17,7 @@ _COLUMNS = ("path", "label", "video", "split")
 @dataclasses.dataclass(frozen=True)
 class TestSet:
     """The rows (absolute paths) of one split of a prepared dataset, after the frames-per-video cap;
-    `instead_of` names the dataset asked for when this one, another compression of it, stands in for it."""
+    ``instead_of`` names the dataset asked for when this one, another compression of it, stands in for it."""
 
     dataset: str
     manifest: str
@@ -31,11 +31,11 @@ def manifest_path(data_dir, dataset):
 
 
 def find_test_set(data_dir, dataset, split, frames=0, crop_cache=None):
-    """The `TestSet` of `dataset`, or `Skipped` with the reason when it is not prepared or lacks `split`.
+    """The ``TestSet`` of ``dataset``, or ``Skipped`` with the reason when it is not prepared or lacks ``split``.
 
     Args:
         frames: at most this many frames per video, at equal intervals in frame order; 0 keeps all.
-        crop_cache: the cache file of `pel_keras.data.crop_check.check_crops` (None: none).
+        crop_cache: the cache file of :func:`pel_keras.data.crop_check.check_crops` (None: none).
 
     Raises:
         UnreadableCropsError: a ValueError naming each frame of the set that is missing or not whole.
@@ -52,9 +52,9 @@ def find_test_set(data_dir, dataset, split, frames=0, crop_cache=None):
 
 
 def frame_batches(test_set, image_size, batch_size):
-    """A `tf.data.Dataset` of `(images, labels, video ids, paths)` over `test_set.rows`, in their order, once.
+    """A ``tf.data.Dataset`` of ``(images, labels, video ids, paths)`` over ``test_set.rows``, in their order, once.
 
-    Images are `(B, image_size, image_size, 3)` float32 RGB 0..255 (resized when stored at another size).
+    Images are ``(B, image_size, image_size, 3)`` float32 RGB 0..255 (resized when stored at another size).
     """
     with tempfile.TemporaryDirectory() as folder:  # build_dataset reads its manifest once, here
         manifest = os.path.join(folder, MANIFEST)

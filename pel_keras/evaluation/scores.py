@@ -39,12 +39,12 @@ class FrameScores:
 
     @functools.cached_property
     def video_level(self):
-        """The video-level `pel_keras.metrics.VideoScores` (computed once); a video's frames share its label."""
+        """The video-level :class:`pel_keras.metrics.VideoScores` (computed once); a video's frames share its label."""
         return video_level(self.videos, self.labels, self.probabilities)
 
 
 def level_metrics(scores, threshold=0.5):
-    """`{"frame": Metrics, "video": Metrics}` of one dataset."""
+    """``{"frame": Metrics, "video": Metrics}`` of one dataset."""
     videos = scores.video_level
     return {
         "frame": summarize(scores.labels, scores.probabilities, threshold),
@@ -64,7 +64,7 @@ def _decimal(values):
 
 
 def write_score_csvs(scores, stem):
-    """Writes `<stem>_frames.csv` (path, video, label, probability) and `<stem>_videos.csv`
+    """Writes ``<stem>_frames.csv`` (path, video, label, probability) and ``<stem>_videos.csv``
     (video, label, frames, probability); returns both paths."""
     videos = scores.video_level
     frame_path, video_path = f"{stem}_frames.csv", f"{stem}_videos.csv"

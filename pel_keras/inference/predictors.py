@@ -1,10 +1,10 @@
 """One predictor for every artifact the project writes, so export and quantization cost is measured on the
-same data as the trained model (issue: `evaluate.py --model=PATH`).
+same data as the trained model (issue: ``evaluate.py --model=PATH``).
 
-`load_predictor(path)` returns a `Predictor`: images `(B, H, W, 3)` float32 RGB 0..255 -> fake
-probabilities `(B,)` float32, whatever the runtime: Keras (`.keras`), TensorFlow (SavedModel folder,
-`serving_default` signature), LiteRT (`.tflite`, float or int8-quantized input/output) or onnxruntime
-(`.onnx`). A model fixed at one batch size is fed in chunks of that size.
+``load_predictor(path)`` returns a ``Predictor``: images ``(B, H, W, 3)`` float32 RGB 0..255 -> fake
+probabilities ``(B,)`` float32, whatever the runtime: Keras (``.keras``), TensorFlow (SavedModel folder,
+``serving_default`` signature), LiteRT (``.tflite``, float or int8-quantized input/output) or onnxruntime
+(``.onnx``). A model fixed at one batch size is fed in chunks of that size.
 
 Runtimes are imported when a model of their kind is loaded, so a LiteRT or ONNX predictor needs no
 TensorFlow import beyond what the caller already made.
@@ -44,12 +44,12 @@ class UntrustedModelError(ModelError):
 
 @dataclasses.dataclass(frozen=True)
 class Predictor:
-    """Callable `images (B, H, W, 3) -> probabilities (B,)` around one loaded model.
+    """Callable ``images (B, H, W, 3) -> probabilities (B,)`` around one loaded model.
 
     Attributes:
         path: the model file or folder, named in every error.
         run: the runtime call, float32 batch -> raw output of any shape holding B values.
-        input_shape: the model's `(H, W, C)`, None where a dimension is dynamic.
+        input_shape: the model's ``(H, W, C)``, None where a dimension is dynamic.
     """
 
     path: str
@@ -84,7 +84,7 @@ def _dims(shape):
 
 
 def _in_chunks(invoke, size):
-    """Feeds a model fixed at batch `size`: chunks of `size`, the last one padded by repeating its last image."""
+    """Feeds a model fixed at batch ``size``: chunks of ``size``, the last one padded by repeating its last image."""
 
     def run(images):
         outputs = []
@@ -192,7 +192,7 @@ _THREADED = (_load_tflite, _load_onnx)  # TensorFlow's threads are process-wide 
 
 
 def _loader(path):
-    """The loader of the model at `path`, once the path is known to be readable as that kind of model."""
+    """The loader of the model at ``path``, once the path is known to be readable as that kind of model."""
     check_readable(path, kind=None)
     extension = os.path.splitext(path)[1].lower()
     if os.path.isdir(path):
@@ -212,7 +212,7 @@ def _loader(path):
 
 
 def _refuse_untrusted(path, loader):
-    """Raises `UntrustedModelError` when the model at `path` would run code of its own."""
+    """Raises ``UntrustedModelError`` when the model at ``path`` would run code of its own."""
     if loader is _load_saved_model:
         why = (
             "a SavedModel runs the TensorFlow graph stored in it, and a graph can hold any TensorFlow operation, "
@@ -237,20 +237,20 @@ def _refuse_untrusted(path, loader):
 
 
 def load_predictor(path, num_threads=None, trusted=False):
-    """Loads `path` (`.keras`, SavedModel folder, `.tflite` or `.onnx`) as a `Predictor`.
+    """Loads ``path`` (``.keras``, SavedModel folder, ``.tflite`` or ``.onnx``) as a ``Predictor``.
 
     Args:
         path: the model file or folder.
         num_threads: the threads of LiteRT (default 1) and onnxruntime (default one per core); TensorFlow and
-            Keras take theirs from `tf.config.threading`, set once per process.
-        trusted: also load models that run code of their own (a SavedModel, a `.tflite` with custom or Flex
+            Keras take theirs from ``tf.config.threading``, set once per process.
+        trusted: also load models that run code of their own (a SavedModel, a ``.tflite`` with custom or Flex
             operators); only for files whose origin you trust.
 
     Raises:
-        FileNotFoundError: nothing at `path` (or a symbolic link to nothing); the message says which.
-        UntrustedModelError: a model that runs code of its own, without `trusted`.
+        FileNotFoundError: nothing at ``path`` (or a symbolic link to nothing); the message says which.
+        UntrustedModelError: a model that runs code of its own, without ``trusted``.
         ModelError: unknown type, a folder that is not a SavedModel, a path that cannot be read (permission,
-            symbolic link loop, a folder where a file is expected), a truncated or foreign `.keras`, or a file
+            symbolic link loop, a folder where a file is expected), a truncated or foreign ``.keras``, or a file
             its runtime cannot load; the message names the path and the reason.
     """
     path = os.fspath(path)

@@ -14,11 +14,17 @@ from skimage import data
 
 
 @functools.cache
+def portraits():
+    """The two BGR portraits, whole: Eileen Collins (512 x 512 pixels) and Grace Hopper (600 high, 512 wide)."""
+    astronaut = np.ascontiguousarray(data.astronaut()[..., ::-1])
+    return astronaut, cv2.imread(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+
+
+@functools.cache
 def faces():
-    """Two BGR head-and-shoulders crops: Eileen Collins and Grace Hopper."""
-    astronaut = data.astronaut()[10:240, 120:330, ::-1]
-    hopper = cv2.imread(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))[60:420, 110:440]
-    return np.ascontiguousarray(astronaut), np.ascontiguousarray(hopper)
+    """Two BGR head-and-shoulders crops of :func:`portraits`: Eileen Collins and Grace Hopper."""
+    astronaut, hopper = portraits()
+    return np.ascontiguousarray(astronaut[10:240, 120:330]), np.ascontiguousarray(hopper[60:420, 110:440])
 
 
 def frame(index, size=(192, 144), face=0, with_face=True):

@@ -1,7 +1,6 @@
 """A small but real training run for the export tests: a mixed-precision PEL (B0, 64 px) whose classifier
 tells the two sample faces apart, ``config.json``, and prepared data with PNG face crops (label = which face)."""
 
-import json
 import os
 
 import cv2
@@ -9,8 +8,7 @@ import keras
 import numpy as np
 
 import pel_keras
-from pel_keras.data.manifest import COLUMNS, csv_text
-from pel_keras.files.atomic import atomic_write
+from pel_keras.testing import fixtures
 from pel_keras.testing.data_media import faces
 
 SIZE = 64
@@ -32,31 +30,17 @@ def face_crops(count, seed=0, size=SIZE):
 
 
 def write_prepared_data(folder, splits=(("train", 16), ("val", 8)), size=SIZE):
-    """``folder/manifest.csv`` with PNG crops, half real and half fake in each split; returns the manifest.
-    The label is which of the two faces a crop shows (1 = Grace Hopper), so a model can learn it."""
-    rows, crops = [], iter(face_crops(sum(count for _, count in splits), size=size))
-    for split, count in splits:
-        for i in range(count):
-            path = f"crops/{split}/{i:03d}.png"
-            os.makedirs(os.path.join(folder, os.path.dirname(path)), exist_ok=True)
-            cv2.imwrite(os.path.join(folder, path), next(crops))
-            rows.append(
-                {
-                    "path": path,
-                    "label": i % 2,
-                    "video": f"{split}/{i // 2}",
-                    "split": split,
-                    "source": "test",
-                    "frame": i,
-                }
-            )
-    manifest = os.path.join(folder, "manifest.csv")
-    atomic_write(manifest, csv_text(COLUMNS, rows))
-    atomic_write(
-        os.path.join(folder, "prepare.json"),
-        json.dumps({"frames": 1, "size": size, "margin": 1.4, "detector": "yunet"}),
+    """``folder/manifest.csv`` with PNG crops, half real and half fake in each split, and ``prepare.json``
+    (:func:`pel_keras.testing.fixtures.write_prepared`); returns the manifest. The label is which of the two
+    faces a crop shows (1 = Grace Hopper), so a model can learn it."""
+    crops = iter(face_crops(sum(count for _, count in splits), size=size))
+    examples = (
+        ({"label": i % 2, "video": f"{split}/{i // 2}", "split": split, "source": "test", "frame": i}, next(crops))
+        for split, count in splits
+        for i in range(count)
     )
-    return manifest
+    settings = {"frames": 1, "size": size, "margin": 1.4, "detector": "yunet"}
+    return fixtures.write_prepared(folder, ((row, crop[..., ::-1]) for row, crop in examples), settings)
 
 
 def fit_classifier(model, images, labels):
@@ -100,9 +84,6 @@ def make_run(
     fit_classifier(
         model, np.stack([c[..., ::-1] for c in face_crops(train, size=size)]).astype(np.float32), np.arange(train) % 2
     )
-    workdir = os.path.join(root, "run")
-    os.makedirs(workdir)
-    model.save(os.path.join(workdir, "best.keras"))
     config = {
         "data_dir": os.path.join(root, "data"),
         "train_dataset": "toy",
@@ -111,6 +92,4 @@ def make_run(
         "mixed_precision": policy != "float32",
         "weights": "none",
     }
-    with open(os.path.join(workdir, "config.json"), "w") as f:
-        json.dump(config, f)
-    return workdir
+    return fixtures.write_run(os.path.join(root, "run"), config, model)
