@@ -17,6 +17,8 @@ import tempfile
 import keras
 import numpy as np
 
+import pel_keras
+
 
 class TestCase:
     """Base class of the layer and model tests; its ``run_*`` methods raise ``AssertionError`` on failure."""
@@ -99,12 +101,10 @@ class TestCase:
         Returns:
             The loaded model.
         """
-        from pel_keras import load_model
-
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "model.keras")
             model.save(path)
-            restored = load_model(path)
+            restored = pel_keras.load_model(path)
         assert type(restored) is type(model), f"loaded as {type(restored).__name__}"
         for before, after in zip(_as_list(model(input_data)), _as_list(restored(input_data))):
             np.testing.assert_allclose(
