@@ -18,15 +18,14 @@ import os
 import shutil
 
 import cv2
-import matplotlib.cbook
 import numpy as np
-from skimage import data as skimage_data
 
 from pel_keras.data.datasets.source_records import stable_fraction
 from pel_keras.data.decoding import read_image
 from pel_keras.data.faces import DEFAULT_MARGIN, Face, crop_face, detect_faces, make_detector
 from pel_keras.data.manifest import COLUMNS, MANIFEST, SETTINGS, csv_text
 from pel_keras.data.media_files import MediaError, is_image, list_images, list_media
+from pel_keras.data.portraits import package_portraits
 from pel_keras.data.sbi import SBIConfig, pseudo_fake_pair
 from pel_keras.files.atomic import atomic_write
 
@@ -82,8 +81,7 @@ def _user_images(real_dir):
 def package_faces(real_dir=None):
     """``[(source, RGB uint8 image)]``: the packaged photographs, then every image under ``real_dir``
     that reads (one that does not, or is above the default pixel limit, is reported and skipped)."""
-    hopper = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
-    faces = [("astronaut", skimage_data.astronaut()), ("grace_hopper", _read_rgb(hopper))]
+    faces = package_portraits()
     if real_dir:
         if not os.path.isdir(real_dir):
             raise FileNotFoundError(f"--real_dir {real_dir}: no such folder")

@@ -5,19 +5,11 @@
 - :func:`manifest_images`: crops of a prepared dataset, decoded and resized by the training pipeline.
 """
 
-import cv2
-import matplotlib.cbook
 import numpy as np
-from skimage import data
 
 from pel_keras.data.faces import DEFAULT_DETECTOR, DEFAULT_MARGIN, crop_face, detect_faces, make_detector
 from pel_keras.data.manifest import read_split
-
-
-def _portraits():
-    """The two RGB portraits."""
-    hopper = cv2.imread(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False), cv2.IMREAD_COLOR)
-    return [data.astronaut(), cv2.cvtColor(hopper, cv2.COLOR_BGR2RGB)]
+from pel_keras.data.portraits import package_portraits
 
 
 def sample_faces(size, margin=DEFAULT_MARGIN):
@@ -25,7 +17,7 @@ def sample_faces(size, margin=DEFAULT_MARGIN):
     and with 1.5 x ``margin``, each as is and mirrored."""
     detector = make_detector(DEFAULT_DETECTOR)
     crops = []
-    for portrait in _portraits():
+    for _, portrait in package_portraits():
         faces = detect_faces(portrait, detector, channels="rgb")
         if not faces:
             raise RuntimeError("YuNet found no face in a sample portrait; is the yuface wheel intact?")

@@ -8,16 +8,15 @@ import zlib
 
 import cv2
 import imageio_ffmpeg
-import matplotlib.cbook
 import numpy as np
-from skimage import data
+
+from pel_keras.data.portraits import package_portraits
 
 
 @functools.cache
 def portraits():
     """The two BGR portraits, whole: Eileen Collins (512 x 512 pixels) and Grace Hopper (600 high, 512 wide)."""
-    astronaut = np.ascontiguousarray(data.astronaut()[..., ::-1])
-    return astronaut, cv2.imread(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+    return tuple(np.ascontiguousarray(image[..., ::-1]) for _, image in package_portraits())
 
 
 @functools.cache
