@@ -1,5 +1,6 @@
 """A ``.keras`` model built on TensorFlow loads and predicts the same probabilities on JAX, through the
-project's predictor, in a process where TensorFlow cannot be imported."""
+project's predictor and ``predict.py``'s scorer (with heatmaps), in a process where TensorFlow cannot be
+imported."""
 
 import importlib.util
 import os
@@ -28,10 +29,13 @@ sys.meta_path.insert(0, NoTensorFlow())
 import keras
 import numpy as np
 from pel_keras.inference.predictors import load_predictor
+from pel_keras.prediction.scorer import Scorer
 
 model, images, out = sys.argv[1:]
 assert keras.backend.backend() == "jax", keras.backend.backend()
-np.save(out, load_predictor(model)(np.load(images)))
+probabilities, maps = Scorer(model, heatmaps=True)(np.load(images))
+assert maps is not None and np.all(np.isfinite(maps))
+np.save(out, np.stack([load_predictor(model)(np.load(images)), probabilities]))
 assert "tensorflow" not in sys.modules
 """
 
@@ -65,4 +69,5 @@ def test_a_tensorflow_built_model_predicts_the_same_probabilities_on_jax(tmp_pat
         env={**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": ROOT},
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    np.testing.assert_allclose(np.load(tmp_path / "jax.npy"), expected, atol=1e-5, rtol=0)
+    for probabilities in np.load(tmp_path / "jax.npy"):  # the predictor's, then the scorer's
+        np.testing.assert_allclose(probabilities, expected, atol=1e-5, rtol=0)
