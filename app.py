@@ -25,18 +25,12 @@ from pel_keras import cli  # noqa: E402
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP  # noqa: E402
 from pel_keras.data.faces import DETECTORS  # noqa: E402
 from pel_keras.inference.crop_settings import DETECTOR_HELP, MARGIN_HELP, crop_settings  # noqa: E402
-from pel_keras.inference.predictors import ModelError  # noqa: E402
+from pel_keras.inference.predictors import TRUST_MODEL_HELP, ModelError  # noqa: E402
 from pel_keras.prediction.predict import PredictConfig  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "RUN/best.keras (heatmaps), a SavedModel folder, a .tflite or an .onnx file.")
-flags.DEFINE_bool(
-    "trust_model",
-    False,
-    "Also load a model that runs code of its own: a SavedModel folder (its "
-    "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
-    "files from a source you trust.",
-)
+flags.DEFINE_bool("trust_model", False, TRUST_MODEL_HELP)
 flags.DEFINE_string("host", "127.0.0.1", "Address to listen on; 0.0.0.0 opens the app to the network.")
 flags.DEFINE_integer("port", 7860, "Port to listen on.", lower_bound=1, upper_bound=65535)
 flags.DEFINE_integer("frames", 32, "Frames sampled per video at equal intervals.", lower_bound=1)

@@ -1,39 +1,40 @@
 """Evaluates a trained PEL run, as the paper's Tables 1-3, at frame and video level.
 
     python evaluate.py --workdir=RUN                      # Table 1: the test split of the training dataset
-    python evaluate.py --workdir=RUN --cross              # Table 2: the other prepared datasets
+    python evaluate.py --workdir=RUN --cross              # Table 2 (for FF++ c23: the field's five test sets)
     python evaluate.py --workdir=RUN --robustness         # Table 3: under noise, salt-and-pepper and blur
     python evaluate.py --workdir=RUN --model=RUN/export/pel_int8.tflite   # an exported artifact, same data
 
-Writes RUN/eval/results.json, results.md, score CSVs and ROC figures, and prints the table. Exit status: 0
-when something was evaluated, 1 when nothing could be (every dataset skipped), 2 for a wrong flag or a
-missing file (the message names it). See docs/evaluation.md.
+Writes RUN/eval/results.json, results.md, score CSVs and ROC figures, each with the protocol card, and prints
+the table. Exit status: 0 when something was evaluated, 1 when nothing could be (every dataset skipped), 2 for
+a wrong flag or a missing file (the message names it). See docs/evaluation.md.
 """
 
 from absl import app, flags
 
 from pel_keras import cli
 from pel_keras.data.perturb import DEFAULT_STRENGTHS, PERTURBATIONS
-from pel_keras.evaluation.config import EvalConfig
+from pel_keras.evaluation.eval_config import EvalConfig
 from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
+from pel_keras.inference.predictors import TRUST_MODEL_HELP
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "Training run folder (config.json, best.keras); the report goes to WORKDIR/eval.")
 flags.DEFINE_string(
     "model", "", "Evaluate this artifact instead of WORKDIR/best.keras: .keras, SavedModel folder, .tflite or .onnx."
 )
-flags.DEFINE_bool(
-    "trust_model",
-    False,
-    "Also load a model that runs code of its own: a SavedModel folder (its "
-    "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
-    "files from a source you trust.",
-)
+flags.DEFINE_bool("trust_model", False, TRUST_MODEL_HELP)
 flags.DEFINE_bool("cross", False, "Cross-dataset evaluation (Table 2) on --datasets.")
 flags.DEFINE_bool(
     "robustness", False, "Robustness evaluation (Table 3): each perturbation strength against the clean run."
 )
-flags.DEFINE_list("datasets", [], "Test dataset tags of --cross; default: Table 2's for the training dataset.")
+flags.DEFINE_list(
+    "datasets",
+    [],
+    "Test dataset tags of --cross; default: Table 2's for the training dataset, for FF++ c23 and raw the "
+    "field's five (wilddeepfake, celebdf, dfd_c23, dfdc, dfdcp); one prepared only at another compression "
+    "is scored at that one, and the report says so.",
+)
 flags.DEFINE_string("data_dir", "", "DATA_DIR holding <tag>/manifest.csv; default: the run's (config.json).")
 flags.DEFINE_enum("split", "test", ["train", "val", "test"], "Split evaluated.")
 flags.DEFINE_integer("batch_size", 32, "Images per batch.", lower_bound=1)

@@ -20,20 +20,14 @@ from pel_keras import cli
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP
 from pel_keras.data.faces import DETECTORS
 from pel_keras.inference.crop_settings import DETECTOR_HELP, MARGIN_HELP, crop_settings
-from pel_keras.inference.predictors import ModelError
+from pel_keras.inference.predictors import TRUST_MODEL_HELP, ModelError
 from pel_keras.prediction.predict import PredictConfig, json_settings, predict
 from pel_keras.prediction.results import OK, lines, write_json
 from pel_keras.prediction.scorer import Scorer
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("model", None, "RUN/best.keras, a SavedModel folder, a .tflite or an .onnx file.")
-flags.DEFINE_bool(
-    "trust_model",
-    False,
-    "Also load a model that runs code of its own: a SavedModel folder (its "
-    "TensorFlow graph can read and write files) or a .tflite with custom or Flex operators. Only for "
-    "files from a source you trust.",
-)
+flags.DEFINE_bool("trust_model", False, TRUST_MODEL_HELP)
 flags.DEFINE_integer("frames", 32, "Frames sampled per video (or frame folder) at equal intervals.", lower_bound=1)
 flags.DEFINE_float("threshold", 0.5, "A score above this is called fake.", lower_bound=0, upper_bound=1)
 flags.DEFINE_string("json", None, "Write the results, frame by frame, to this JSON file.")

@@ -19,7 +19,7 @@ from absl import app, flags
 from pel_keras import cli
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP
 from pel_keras.data.faces import DETECTORS
-from pel_keras.data.media import MediaError
+from pel_keras.data.media_files import MediaError
 from pel_keras.inference.crop_settings import DETECTOR_HELP, MARGIN_HELP, crop_settings
 from pel_keras.inference.predictors import ModelError
 from pel_keras.run_folder import BEST

@@ -46,7 +46,7 @@ def b4_tflite():
     """The fp32 TFLite of a B4 two-stream PEL at 320 (built into --cache_dir on first use)."""
     path = os.path.join(FLAGS.cache_dir, "run", "export", "pel_fp32.tflite")
     if not os.path.isfile(path):
-        from pel_keras.export.run import export_model
+        from pel_keras.export.all_formats import export_model
         from pel_keras.export.source import load_source
         from pel_keras.testing import export_helpers
 

@@ -25,9 +25,9 @@ from absl import app, flags  # noqa: E402
 
 from pel_keras.training import TrainConfig  # noqa: E402
 from pel_keras.training.model import precision_policy  # noqa: E402
-from pel_keras.training.run import build_model_and_optimizer  # noqa: E402
 from pel_keras.training.steps import make_train_step  # noqa: E402
 from pel_keras.training.strategy import select_strategy  # noqa: E402
+from pel_keras.training.trainer import build_model_and_optimizer  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("backbone", "efficientnet_b4", "Backbone of both streams.")

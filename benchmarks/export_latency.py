@@ -27,9 +27,9 @@ import tensorflow as tf  # noqa: E402
 from absl import app, flags, logging  # noqa: E402
 
 import pel_keras  # noqa: E402
+from pel_keras.export.export_report import size_bytes  # noqa: E402
 from pel_keras.export.onnx import write_onnx  # noqa: E402
 from pel_keras.export.parity import keras_predictor  # noqa: E402
-from pel_keras.export.report import size_bytes  # noqa: E402
 from pel_keras.export.samples import sample_faces  # noqa: E402
 from pel_keras.export.savedmodel import write_saved_model  # noqa: E402
 from pel_keras.export.tflite import QUANTIZATIONS, write_tflite  # noqa: E402

@@ -2,9 +2,11 @@
 
 Writes ``--crops`` face crops (public-domain faces, shifted and rescaled so no two are alike) as 320x320 PNG
 with a 4:1 fake:real manifest, then times ``--images`` images of training batches with augmentation on
-(the defaults), with it off, and of evaluation batches.
+(the defaults), with it off, and of evaluation batches, from each of ``--sources``: ``png`` (the PNG files)
+and ``tfrecord`` (the same crops converted to TFRecord shards of ``--examples_per_shard``).
 
     python benchmarks/pipeline_throughput.py --crops=256 --images=3200 --batch=32
+    python benchmarks/pipeline_throughput.py --crops=256 --images=3200 --batch=32 --sources=png,tfrecord
 
 The machine may be shared: it also prints the CPU time per image and the rate that gives on as many
 dedicated cores as this machine has.
@@ -23,8 +25,10 @@ from absl import app, flags  # noqa: E402
 from cpu_time import cpu_seconds  # noqa: E402
 from skimage import data  # noqa: E402
 
+from pel_keras.data.convert_shards import convert  # noqa: E402
 from pel_keras.data.manifest import COLUMNS, csv_text  # noqa: E402
 from pel_keras.data.pipeline import AugmentConfig, build_dataset  # noqa: E402
+from pel_keras.data.shards import index_path  # noqa: E402
 from pel_keras.files.atomic import atomic_write  # noqa: E402
 
 FLAGS = flags.FLAGS
@@ -32,6 +36,8 @@ flags.DEFINE_integer("crops", 256, "PNG crops in the manifest.")
 flags.DEFINE_integer("images", 3200, "Images timed per setting (after one warm-up batch).")
 flags.DEFINE_integer("batch", 32, "Batch size.")
 flags.DEFINE_integer("size", 320, "Image side.")
+flags.DEFINE_list("sources", ["png"], "Where the crops are read from: png, tfrecord.")
+flags.DEFINE_integer("examples_per_shard", 32, "Crops per shard with tfrecord (8 real and 24 fake shards of 256).")
 
 
 def write_crops(folder):
@@ -73,13 +79,16 @@ def main(argv):
     with tempfile.TemporaryDirectory() as tmp:
         manifest = write_crops(tmp)
         print(f"{FLAGS.crops} PNG crops {FLAGS.size}x{FLAGS.size}, batch {FLAGS.batch}, {os.cpu_count()} cores")
-        common = {"image_size": FLAGS.size, "batch_size": FLAGS.batch}
-        measure("training, augmentation on ", build_dataset(manifest, "train", training=True, **common))
-        measure(
-            "training, augmentation off",
-            build_dataset(manifest, "train", training=True, augment_config=AugmentConfig.off(), **common),
-        )
-        measure("evaluation (one pass, repeated)", build_dataset(manifest, "train", **common).repeat())
+        convert(tmp, FLAGS.examples_per_shard)
+        for source in FLAGS.sources:
+            common = {"image_size": FLAGS.size, "batch_size": FLAGS.batch}
+            common["records"] = index_path(tmp) if source == "tfrecord" else None
+            measure(f"{source}, training, augmentation on ", build_dataset(manifest, "train", training=True, **common))
+            measure(
+                f"{source}, training, augmentation off",
+                build_dataset(manifest, "train", training=True, augment_config=AugmentConfig.off(), **common),
+            )
+            measure(f"{source}, evaluation (one pass, repeated)", build_dataset(manifest, "train", **common).repeat())
 
 
 if __name__ == "__main__":

@@ -2,12 +2,15 @@
 
 Writes ``--videos`` H.264 videos of 640x360 (``--seconds`` at 30 fps; a public-domain face moving over a
 natural background), prepares them as a ``folder`` dataset sampling ``--frames`` frames each, with
-``--workers`` processes, and prints frames/s; then times each stage on one video in one process.
+``--workers`` processes with each of ``--runners`` (``local``: the process pool; ``beam``: Apache Beam's
+local runner, one worker process per ``--workers``), and prints frames/s; then times each stage on one video
+in one process.
 
 The machine may be shared: besides wall-clock frames/s it prints the CPU time spent per frame (this
 process and its workers) and the frames/s that cost gives on the same number of dedicated cores.
 
     python benchmarks/prepare_throughput.py --videos=8 --frames=32 --workers=0
+    python benchmarks/prepare_throughput.py --videos=8 --frames=32 --workers=0 --runners=local,beam
 """
 
 import os
@@ -34,6 +37,7 @@ flags.DEFINE_integer("seconds", 10, "Length of each video at 30 fps.")
 flags.DEFINE_integer("frames", 32, "Frames sampled per video.")
 flags.DEFINE_integer("workers", 0, "Worker processes (0 = one per core).")
 flags.DEFINE_string("detector", "yunet", "Face detector.")
+flags.DEFINE_list("runners", ["local"], "prepare.py --runner values to time, one after the other.")
 
 
 def video_frames(seconds, face):
@@ -79,29 +83,31 @@ def main(argv):
         for i in range(FLAGS.videos):
             os.makedirs(os.path.join(raw, ("real", "fake")[i % 2]), exist_ok=True)
             os.link(clips[i % 2], os.path.join(raw, ("real", "fake")[i % 2], f"v{i}.mp4"))
-        config = PrepareConfig(
-            dataset="folder",
-            input=raw,
-            output=os.path.join(tmp, "out"),
-            frames=FLAGS.frames,
-            size=320,
-            detector=FLAGS.detector,
-            workers=FLAGS.workers,
-        )
-        cpu = cpu_seconds(children=True)
-        start = time.perf_counter()
-        summary = prepare(config)
-        seconds, cpu = time.perf_counter() - start, cpu_seconds(children=True) - cpu
-        workers = FLAGS.workers or os.cpu_count()
-        print(
-            f"{summary.videos} videos 640x360 H.264, {summary.frames} frames sampled, {summary.crops} crops, "
-            f"{workers} workers on {os.cpu_count()} cores: {seconds:.1f} s, "
-            f"{summary.frames / seconds:.1f} frames/s end to end"
-        )
-        print(
-            f"CPU time {1000 * cpu / summary.frames:.1f} ms per frame (worker start-up included): "
-            f"{summary.frames / cpu * workers:.1f} frames/s on {workers} dedicated cores"
-        )
+        for runner in FLAGS.runners:
+            config = PrepareConfig(
+                dataset="folder",
+                input=raw,
+                output=os.path.join(tmp, runner),
+                frames=FLAGS.frames,
+                size=320,
+                detector=FLAGS.detector,
+                workers=FLAGS.workers,
+                runner=runner,
+            )
+            cpu = cpu_seconds(children=True)
+            start = time.perf_counter()
+            summary = prepare(config)
+            seconds, cpu = time.perf_counter() - start, cpu_seconds(children=True) - cpu
+            workers = FLAGS.workers or os.cpu_count()
+            print(
+                f"{runner}: {summary.videos} videos 640x360 H.264, {summary.frames} frames sampled, {summary.crops} "
+                f"crops, {workers} workers on {os.cpu_count()} cores: {seconds:.1f} s, "
+                f"{summary.frames / seconds:.1f} frames/s end to end"
+            )
+            print(
+                f"{runner}: CPU time {1000 * cpu / summary.frames:.1f} ms per frame (worker start-up included): "
+                f"{summary.frames / cpu * workers:.1f} frames/s on {workers} dedicated cores"
+            )
         stage_times(clips[0], make_detector(FLAGS.detector))
 
 

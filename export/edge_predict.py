@@ -18,7 +18,7 @@ import sys
 
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, MAX_MEGAPIXELS_FLOOR, MAX_MEGAPIXELS_HELP  # noqa: E402
 from pel_keras.data.faces import DEFAULT_DETECTOR, DEFAULT_MARGIN, DETECTORS, make_detector  # noqa: E402
-from pel_keras.data.media import MediaError  # noqa: E402
+from pel_keras.data.media_files import MediaError  # noqa: E402
 from pel_keras.export.edge import overall_probability, score_media  # noqa: E402
 from pel_keras.inference.crop_settings import crop_settings  # noqa: E402
 from pel_keras.inference.predictors import ModelError, load_predictor  # noqa: E402

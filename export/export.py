@@ -20,9 +20,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags, logging  # noqa: E402
 
 from pel_keras import cli  # noqa: E402
+from pel_keras.export.all_formats import FORMATS, export_model  # noqa: E402
+from pel_keras.export.export_report import summary  # noqa: E402
 from pel_keras.export.quantized import QuantizedCriterion  # noqa: E402
-from pel_keras.export.report import summary  # noqa: E402
-from pel_keras.export.run import FORMATS, export_model  # noqa: E402
 from pel_keras.export.source import load_source  # noqa: E402
 from pel_keras.export.tflite import QUANTIZATIONS  # noqa: E402
 from pel_keras.run_folder import EXPORT  # noqa: E402

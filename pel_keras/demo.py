@@ -2,7 +2,7 @@
 the held-out test split and a TFLite export, and a summary of where everything is (:func:`run_demo`).
 ``--demo`` and ``--real_dir`` are ``train.py``'s own flags: the trainer knows nothing of the demo.
 
-The data (:mod:`pel_keras.data.demo`) are public-domain faces shipped inside installed packages; the
+The data (:mod:`pel_keras.data.demo_dataset`) are public-domain faces shipped inside installed packages; the
 validation and test fakes are self-blended with the run's ``--sbi_*`` settings, the same ones training
 uses on the fly. Evaluation is ``evaluate.py --workdir=RUN`` (Table 1 layout, ROC plot, CSVs); the export is
 ``export/export.py --workdir=RUN --formats=tflite --quantize=fp32`` (with its parity check).
@@ -11,11 +11,12 @@ uses on the fly. Evaluation is ``evaluate.py --workdir=RUN`` (Table 1 layout, RO
 import json
 import os
 
-from pel_keras.data.demo import DemoConfig, build_demo_dataset
-from pel_keras.evaluation.config import EvalConfig
+from pel_keras.data.demo_dataset import DemoConfig, build_demo_dataset
+from pel_keras.evaluation.eval_config import EvalConfig
 from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
-from pel_keras.export.run import export_model, tflite_name
+from pel_keras.export.all_formats import export_model, tflite_name
 from pel_keras.export.source import load_source
+from pel_keras.protocol import card_summary
 from pel_keras.run_folder import EXPORT, LOGS, RESULTS
 from pel_keras.training import best_summary, train
 
@@ -75,7 +76,8 @@ def finish_demo(config):
     out_dir = os.path.join(config.workdir, EXPORT)
     report = export_model(load_source(workdir=config.workdir), out_dir, formats=("tflite",), quantizations=("fp32",))
     tflite, model = os.path.join(out_dir, tflite_name("fp32")), evaluation.model_path
-    record = _test_record(evaluation, config.train_dataset)
+    written = _evaluation(evaluation)
+    (record,) = (entry for entry in written["datasets"] if entry["dataset"] == config.train_dataset)
     result = {"frame_auc": record["frame"]["auc"], "video_auc": record["video"]["auc"], "tflite": tflite}
     files = {
         "data": os.path.join(config.data_dir, config.train_dataset),
@@ -90,15 +92,14 @@ def finish_demo(config):
     print("\nDemo finished.\n" + "\n".join(f"  {name:<12} {where}" for name, where in files.items()))
     print(
         f"  Held-out test AUC: {result['frame_auc']:.4f} per frame, {result['video_auc']:.4f} per video "
-        f"({record['frames']} frames, {record['videos']} videos: views and blends never drawn for training)",
+        f"({record['frames']} frames, {record['videos']} videos: views and blends never drawn for training)\n"
+        f"  Protocol: {card_summary(written['protocol'])}",
         flush=True,
     )
     return result
 
 
-def _test_record(evaluation, dataset):
-    """The record of ``dataset`` in the ``results.json`` that ``evaluation`` (an ``EvalConfig``) wrote."""
+def _evaluation(evaluation):
+    """The intra-dataset entry of the ``results.json`` that ``evaluation`` (an ``EvalConfig``) wrote."""
     with open(os.path.join(evaluation.eval_dir, RESULTS), encoding="utf-8") as file:
-        written = json.load(file)["intra"][evaluation.model_name]
-    (record,) = (entry for entry in written["datasets"] if entry["dataset"] == dataset)
-    return record
+        return json.load(file)["intra"][evaluation.model_name]

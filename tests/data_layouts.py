@@ -118,3 +118,27 @@ def make_wilddeepfake(root, sequences_per_folder=3, frames=4, size=96):
             for i in range(frames):
                 cv2.imwrite(os.path.join(sequence, f"{i:04d}.png"), cv2.resize(face, (size, size)))
     return root
+
+
+# (key in dataset.json, label, set): two ids; id 1 has a real and a fake in train and one of each in test.
+DFDCP_CLIPS = (
+    ("original_videos/1000001/1000001_A_001.mp4", "real", "train"),
+    ("method_A/1000001/1000001_A/2000002_1000001_A_001.mp4", "fake", "train"),
+    ("method_B/1000001/1000001_B/2000002_1000001_B_002.mp4", "fake", "train"),
+    ("original_videos/1000003/1000003_C_001.mp4", "real", "train"),
+    ("method_A/1000003/1000003_C/2000004_1000003_C_001.mp4", "fake", "train"),
+    ("original_videos/1000005/1000005_D_001.mp4", "real", "test"),
+    ("method_B/1000005/1000005_D/2000006_1000005_D_001.mp4", "fake", "test"),
+)
+
+
+def make_dfdcp(root, clips, entries=DFDCP_CLIPS):
+    """The DFDC preview: ``method_A/``, ``method_B/``, ``original_videos/`` and ``dataset.json`` (keys are
+    paths below the root; label ``real``/``fake``, set ``train``/``test``, as the release writes them)."""
+    index = {}
+    for key, label, split in entries:
+        put(clips.face if label == "real" else clips.hopper, os.path.join(root, key))
+        index[key] = {"label": label, "set": split, "augmentations": {}}
+    with open(os.path.join(root, "dataset.json"), "w") as f:
+        json.dump(index, f)
+    return root

@@ -10,9 +10,10 @@ import keras
 import numpy as np
 
 import pel_keras
-from pel_keras.data.manifest import COLUMNS, MANIFEST, csv_text
+from pel_keras.data.manifest import COLUMNS, MANIFEST, SETTINGS, csv_text
 from pel_keras.files.atomic import atomic_write
 from pel_keras.testing import data_media
+from pel_keras.training.train_config import TrainConfig
 
 SIZE = 32
 MODEL_SETTINGS = {"backbone": "efficientnet_b0", "image_size": SIZE, "streams": "rgb", "weights": None}
@@ -27,15 +28,19 @@ def face_crop(label, video, frame, size=SIZE):
     return cv2.resize(face[y : height - 20 + y, x : width - 20 + x], (size, size), interpolation=cv2.INTER_AREA)
 
 
-def write_prepared(data_dir, tag, videos, frames=3):
+def write_prepared(data_dir, tag, videos, frames=3, settings=None):
     """`DATA_DIR/<tag>/` as prepare.py writes it: `crops/<video>/<frame:06d>.png` and `manifest.csv`.
 
     Args:
         videos: `(video id, label, split)` triples.
+        settings: the crop settings to store in `prepare.json`, as prepare.py does; None: no such file.
     Returns:
         The manifest's path.
     """
     folder = os.path.join(data_dir, tag)
+    if settings is not None:
+        os.makedirs(folder, exist_ok=True)
+        atomic_write(os.path.join(folder, SETTINGS), json.dumps(settings))
     rows = []
     for index, (video, label, split) in enumerate(videos):
         for frame in range(frames):
@@ -79,20 +84,21 @@ def save_model(path):
     return path
 
 
-def write_run(workdir, data_dir, model_file, train_dataset="ffpp_c40"):
-    """A run folder: `config.json` (as train.py writes it, sorted keys) and a copy of `model_file` as best.keras."""
+def write_run(workdir, data_dir, model_file, train_dataset="ffpp_c40", **settings):
+    """A run folder: `config.json` as train.py writes it (a `TrainConfig`; `settings` change its fields) and a
+    copy of `model_file` as best.keras."""
     os.makedirs(workdir, exist_ok=True)
-    settings = dict(
-        MODEL_SETTINGS,
-        weights="none",
-        data_dir=str(data_dir),
-        train_dataset=train_dataset,
-        workdir=str(workdir),
-        frames=50,
-        batch_size=4,
-        seed=0,
+    config = TrainConfig(
+        **dict(
+            MODEL_SETTINGS,
+            weights="none",
+            data_dir=str(data_dir),
+            train_dataset=train_dataset,
+            workdir=str(workdir),
+            batch_size=4,
+            **settings,
+        )
     )
-    with open(os.path.join(workdir, "config.json"), "w") as file:
-        json.dump(settings, file, indent=2, sort_keys=True)
+    atomic_write(os.path.join(workdir, "config.json"), config.to_json())
     shutil.copyfile(model_file, os.path.join(workdir, "best.keras"))
     return str(workdir)

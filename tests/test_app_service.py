@@ -22,7 +22,8 @@ from pel_keras.evaluation.scores import FrameScores
 from pel_keras.prediction.predict import PredictConfig, json_settings, predict
 from pel_keras.prediction.results import FaceScore, FrameResult, InputResult, json_document, write_json
 from pel_keras.prediction.scorer import Scorer
-from pel_keras.training.config import TrainConfig
+from pel_keras.protocol import build_card, card_summary
+from pel_keras.training.train_config import TrainConfig
 from pel_keras.training.workdir import write_settings
 
 CONFIG = PredictConfig(frames=4)
@@ -211,7 +212,12 @@ def test_model_panel_shows_format_crops_training_and_each_evaluation_with_its_au
     probabilities = np.clip(labels * 0.3 + rng.uniform(0, 0.7, 40), 0, 1).astype(np.float32)
     videos = np.array([f"v{i // 4}" for i in range(40)])
     scores = FrameScores(np.array([f"f{i}" for i in range(40)]), videos, labels, probabilities)
-    save_evaluation(str(run / "eval"), "intra", str(run / "best.keras"), "toy", [Scored("ffpp_c23", scores)])
+    training = json.loads((run / "config.json").read_text())
+    protocol = build_card(training, str(tmp_path / "data"), "best.keras", 64, "test", 0, 0.5, {"toy": "toy"})
+    save_evaluation(
+        str(run / "eval"), "intra", str(run / "best.keras"), "toy", [Scored("ffpp_c23", scores)], protocol=protocol
+    )
+    save_evaluation(str(run / "eval"), "cross", str(run / "best.keras"), "toy", [Scored("celebdf", scores)])
     shutil.copy(model_path, run / "export" / "copy.keras")
 
     card = model_card.model_markdown(str(run / "export" / "copy.keras"), 64, CONFIG, 16, None)
@@ -222,6 +228,8 @@ def test_model_panel_shows_format_crops_training_and_each_evaluation_with_its_au
     frame_auc = roc_auc_score(labels, probabilities)
     video_auc = roc_auc_score(labels[::4], probabilities.reshape(10, 4).mean(axis=1))
     assert f"| intra | `best.keras` | ffpp_c23 | clean | 40 / 10 | {frame_auc:.3f} | {video_auc:.3f} |" in card
+    assert f"- intra, `best.keras`: {card_summary(protocol)}" in card and "- cross, `best.keras`: not recorded" in card
+    assert "trained on toy (50 frames/video), best.keras picked by val video-level AUC; 64 px crops (yunet" in card
     alone = model_card.model_markdown(model_path, 64, CONFIG, 16, "not available for a test")
     assert "heatmaps: not available for a test" in alone and "none found beside the model" in alone
     assert model_card.model_title(str(run / "export"), 320, "x") == "export, TensorFlow SavedModel, 320 px, no heatmaps"

@@ -35,6 +35,10 @@ BAD_VALUES = [
     ("predict.py", ["x.mp4", "--model=m.keras", "--max_megapixels=0"], "--max_megapixels"),
     ("prepare.py", ["--dataset=ffpp", "--input=raw", "--output=out", "--max_megapixels=-1"], "--max_megapixels"),
     ("visualize.py", ["--workdir=run", "--images=a.png", "--max_megapixels=0"], "--max_megapixels"),
+    ("prepare.py", ["--dataset=ffpp", "--input=raw", "--output=out", "--examples_per_shard=0"], "--examples_per_shard"),
+    ("prepare.py", ["--dataset=ffpp", "--input=raw", "--output=out", "--format=jpeg"], "--format"),
+    ("prepare.py", ["--dataset=ffpp", "--input=raw", "--output=out", "--runner=spark"], "--runner"),
+    ("convert_shards.py", ["--data=out", "--examples_per_shard=0"], "--examples_per_shard"),
     ("export/edge_predict.py", ["x.mp4", "--model=m.tflite", "--max_megapixels=0"], "--max_megapixels"),
 ]
 

@@ -52,5 +52,5 @@ def test_a_broken_settings_file_is_named(tmp_path):
     run, settings = _run(tmp_path, {})
     with open(settings, "w") as file:
         file.write('{"margin": 1.')
-    with pytest.raises(ValueError, match=f"{settings}: cannot read the crop settings"):
+    with pytest.raises(ValueError, match=f"preparation settings {settings} is not valid JSON"):
         crop_settings(str(run / "best.keras"))

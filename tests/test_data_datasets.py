@@ -117,6 +117,47 @@ def test_dfdc_missing_metadata_is_a_clear_error(tmp_path, clips):
         read_dataset("dfdc", str(root))
 
 
+def test_dfdcp_labels_sets_and_val_by_id(tmp_path, clips, caplog):
+    # Many ids so that val_fraction 0.5 puts some in val; every clip of an id follows it.
+    entries = data_layouts.DFDCP_CLIPS + tuple(
+        (f"{folder}/30000{i}/30000{i}_A/{name}.mp4", label, "train")
+        for i in range(8)
+        for folder, name, label in (("original_videos", f"r{i}", "real"), ("method_A", f"f{i}", "fake"))
+    )
+    root = data_layouts.make_dfdcp(tmp_path, clips, entries)
+    records = read_dataset("dfdcp", str(root), val_fraction=0.5)
+    by_id = {r.video: r for r in records}
+    assert len(by_id) == len(entries) and dataset_tag("dfdcp", str(root)) == "dfdcp"
+    for key, label, split in entries:
+        record = by_id[key[:-4]]
+        assert record.path == os.path.join(str(root), key) and record.label == (label == "fake")
+        assert record.source == key.split("/")[0] and (record.split == "test") == (split == "test")
+    by_group = collections.defaultdict(set)
+    for record in records:
+        by_group[record.video.split("/")[1]].add(record.split)
+    assert all(len(splits) == 1 for splits in by_group.values())
+    assert {s for (s,) in by_group.values()} == {"train", "val", "test"}
+    os.remove(os.path.join(root, entries[0][0]))
+    assert len(read_dataset("dfdcp", str(root))) == len(entries) - 1
+    assert f"lists {os.path.join(str(root), entries[0][0])}, which does not exist" in caplog.text
+
+
+def test_dfdcp_bad_index_names_the_file_and_the_entry(tmp_path, clips):
+    with pytest.raises(FileNotFoundError, match="DFDC preview index not found: expected .*dataset.json"):
+        read_dataset("dfdcp", str(tmp_path))
+    root = data_layouts.make_dfdcp(tmp_path, clips)
+    index = tmp_path / "dataset.json"
+    for content, problem in (
+        ("[]", "holds a JSON list, expected an object"),
+        ('{"method_A/1/x.mp4": {"label": "FAKE", "set": "test"}}', "method_A/1/x.mp4 has .* label real or fake"),
+        ('{"method_A/1/x.mp4": {"label": "fake", "set": "val"}}', "and set train or test"),
+        ('{"../x.mp4": {"label": "fake", "set": "test"}}', "'../x.mp4' is not a clip path below the root"),
+    ):
+        index.write_text(content)
+        with raises_naming(index, problem):
+            read_dataset("dfdcp", str(root))
+
+
 def test_wilddeepfake_sequences_and_val_carved_by_sequence(tmp_path):
     root = data_layouts.make_wilddeepfake(tmp_path, sequences_per_folder=10, frames=1, size=8)
     records = read_dataset("wilddeepfake", str(root), val_fraction=0.3)

@@ -7,9 +7,9 @@ import cv2
 import numpy as np
 import pytest
 
-from pel_keras.data.demo import DemoConfig, build_demo_dataset, package_faces, random_view, source_splits
+from pel_keras.data.demo_dataset import DemoConfig, build_demo_dataset, package_faces, random_view, source_splits
 from pel_keras.data.faces import Face
-from pel_keras.data.manifest import read_manifest
+from pel_keras.data.manifest import read_manifest, read_settings
 from pel_keras.testing import data_media
 
 TINY = DemoConfig(size=48, videos=(3, 2, 2), frames=2)
@@ -36,6 +36,11 @@ def test_counts_labels_and_sources_per_split(demo_manifest):
         image = cv2.imread(os.path.join(os.path.dirname(demo_manifest), row["path"]))
         assert image.shape == (48, 48, 3)
         assert len(row["landmarks"].split()) == 10
+
+
+def test_the_crop_settings_are_recorded_as_prepare_py_does(demo_manifest):
+    settings = read_settings(os.path.dirname(demo_manifest))
+    assert settings == {"frames": 2, "size": 48, "margin": TINY.margin, "detector": "yunet"}
 
 
 def test_fakes_differ_from_their_reals_inside_the_face_only(demo_manifest):

@@ -16,6 +16,7 @@ from sklearn.metrics import roc_auc_score
 
 import pel_keras
 from pel_keras.data.pipeline import build_dataset
+from pel_keras.protocol import card_summary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CI_DEMO = ["--epochs=1", "--steps_per_epoch=3"]
@@ -54,6 +55,11 @@ def test_demo_trains_on_real_faces_only_and_reports_the_held_out_auc(demo):
     with open(os.path.join(workdir, "eval", "results.json")) as file:
         record = json.load(file)["intra"]["best.keras"]["datasets"][0]
     assert float(printed.group(2)) == pytest.approx(record["video"]["auc"], abs=1e-4)
+    with open(os.path.join(workdir, "eval", "results.json")) as file:
+        card = json.load(file)["intra"]["best.keras"]["protocol"]
+    assert f"  Protocol: {card_summary(card)}" in stdout and "Protocol (`best.keras`):" in stdout
+    assert card["training"]["fakes"] == "self-blended" and card["training"]["crops"]["detector"] == "yunet"
+    assert "trained on demo (4 frames/video), best.keras picked by val video-level AUC; 64 px crops" in stdout
     for name in ("best.keras", "eval/results.md", "eval/roc_intra.png", "export/pel_fp32.tflite"):
         assert os.path.join(workdir, name) in stdout and os.path.exists(os.path.join(workdir, name)), name
     assert os.path.join(data_dir, "demo") in stdout

@@ -21,7 +21,7 @@ from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_sco
 import pel_keras
 from pel_keras.data.manifest import read_split
 from pel_keras.data.perturb import gaussian_blur
-from pel_keras.evaluation.config import EvalConfig
+from pel_keras.evaluation.eval_config import EvalConfig
 from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
 
 pytestmark = pytest.mark.slow

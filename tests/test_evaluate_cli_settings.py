@@ -14,10 +14,10 @@ import evaluation_runs
 import pytest
 
 from pel_keras.data.manifest import select_frames
-from pel_keras.evaluation.config import EvalConfig, read_run_settings
-from pel_keras.evaluation.data import find_test_set
+from pel_keras.evaluation.eval_config import EvalConfig, read_run_settings
 from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
 from pel_keras.evaluation.outputs import Skipped
+from pel_keras.evaluation.scored_frames import find_test_set
 
 VIDEOS = [("youtube/000", 0, "test"), ("Deepfakes/000_003", 1, "test"), ("youtube/100", 0, "train")]
 
@@ -100,6 +100,13 @@ def test_unknown_dataset_tags_are_refused_and_folders_accepted(run, tmp_path):
         json.dump(settings, file)
     with pytest.raises(ValueError, match="--datasets: the paper has no cross-dataset set for .* trained on 'celebdf'"):
         plan_evaluation(EvalConfig(run, cross=True))
+
+
+def test_an_unreadable_prepare_json_is_named_before_the_model_loads(run, tmp_path):
+    settings = tmp_path / "data" / "celebdf" / "prepare.json"
+    settings.write_text('{"frames": 50, "size"')
+    with pytest.raises(ValueError, match=f"preparation settings {re.escape(str(settings))} is not valid JSON"):
+        plan_evaluation(EvalConfig(run, cross=True, datasets=("celebdf",)))
 
 
 def test_nothing_prepared_loads_no_model_and_writes_nothing(run):

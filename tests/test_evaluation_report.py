@@ -5,11 +5,15 @@ import json
 import numpy as np
 import pytest
 from matplotlib.image import imread
+from PIL import Image
 from sklearn.metrics import accuracy_score, roc_auc_score
 
+from pel_keras.data.datasets import compression_of, other_compressions
 from pel_keras.evaluation import paper_tables
 from pel_keras.evaluation.outputs import Scored, Skipped, save_evaluation
+from pel_keras.evaluation.published import published
 from pel_keras.evaluation.scores import FrameScores
+from pel_keras.protocol import build_card
 
 
 def _scores(seed, separation=0.4, frames_per_video=4, videos=12, fake_share=0.5):
@@ -137,11 +141,72 @@ def test_unreadable_results_file_is_named(tmp_path):
         save_evaluation(tmp_path, "intra", "m", "ffpp_c40", [Scored("ffpp_c40", _scores(0))])
 
 
-def test_cross_tables_are_consistent_with_the_paper_columns():
+def test_cross_defaults_are_consistent_with_the_published_columns():
     for train, tests in paper_tables.CROSS_DATASETS.items():
-        block = paper_tables.TABLE2[paper_tables.PAPER_TRAINING[train]]
-        for method, numbers in block.items():
-            assert [paper_tables.PAPER_COLUMNS[tag] for tag in tests] == list(numbers), (train, method)
+        columns = [paper_tables.PAPER_COLUMNS[tag] for tag in tests]
+        for method, numbers in paper_tables.TABLE2[paper_tables.PAPER_TRAINING[train]].items():
+            assert [c for c in columns if c in numbers] == list(numbers), (train, method)  # Table 2's, in order
+        rows, sources = published("cross", train)
+        assert set(rows) == set(sources)
+        for method, numbers in rows.items():
+            assert set(numbers) - {"FF++ (HQ)"} <= set(columns), (train, method)  # FF++ (HQ): Table 1's column
+    for train in ("ffpp_c40", "wilddeepfake"):  # the paper's training sets: exactly Table 2's test sets
+        assert len(paper_tables.CROSS_DATASETS[train]) == 4
+    standard = {"WildDeepfake", "Celeb-DF", "DFD", "DFDC", "DFDCP"}  # the field's five, for FF++ c23 and raw
+    for train in ("ffpp_c23", "ffpp_raw"):
+        assert {paper_tables.PAPER_COLUMNS[t] for t in paper_tables.cross_datasets(train)} == standard
     assert paper_tables.cross_datasets("ffpp_c40")[2] == "dfd_c40"
     with pytest.raises(ValueError, match="no cross-dataset set for a model trained on 'celebdf'"):
         paper_tables.cross_datasets("celebdf")
+
+
+def test_published_rows_come_with_their_source_and_protocol(tmp_path):
+    save_evaluation(tmp_path, "cross", "m", "ffpp_c23", [Scored("dfdcp", _scores(0))])
+    items = [Scored("ffpp_c23", _scores(1)), Scored("ffpp_c23", _scores(2), "gaussian_blur", 13)]
+    save_evaluation(tmp_path, "robustness", "m", "ffpp_c23", items)
+    _, markdown = _results(tmp_path)
+    cross, robustness = markdown.split("## Robustness")
+    assert "| SBI EfficientNet-B4 (official weights), video level | 0.8570 | - |" in cross
+    assert "| EfficientNet-B4 (DeepfakeBench), frame level | 0.7283 | - |" in cross
+    assert "| PEL (paper) |" not in cross  # the paper has no DFDCP column
+    assert "- SBI EfficientNet-B4 (official weights), video level: SBI (Shiohara and Yamasaki, CVPR 2022)" in cross
+    assert "DeepfakeBench" not in robustness and "- PEL (paper): Gu et al., AAAI 2022" in robustness
+    assert "trained on FF++ (LQ); 50 frames per video at equal intervals, faces found by DSFD" in robustness
+    save_evaluation(tmp_path, "cross", "m", "ffpp_c40", [Scored("dfdcp", _scores(0))])
+    assert "DeepfakeBench" not in _results(tmp_path)[1]  # a c40 model: the paper's protocol only
+
+
+def test_an_evaluation_without_a_card_says_so(tmp_path):
+    save_evaluation(tmp_path, "intra", "m", "ffpp_c40", [Scored("ffpp_c40", _scores(0))])
+    results, markdown = _results(tmp_path)
+    assert results["intra"]["m"]["protocol"] is None
+    assert "Protocol (`m`):\n- not recorded: evaluated by a version without protocol cards" in markdown
+    assert Image.open(tmp_path / "roc_intra.png").text["Title"].endswith("\nprotocol not recorded")
+
+
+def test_other_compressions_nearest_first():
+    assert other_compressions("dfd_c40") == ["dfd_c23", "dfd_raw"]
+    assert other_compressions("dfd_c23") == ["dfd_raw", "dfd_c40"]
+    assert other_compressions("ffpp_raw") == ["ffpp_c23", "ffpp_c40"]
+    assert other_compressions("celebdf") == other_compressions("my_c23") == []
+    assert compression_of("ffpp_c23") == "c23" and compression_of("dfdcp") is None
+
+
+def test_models_measured_alike_share_one_printed_card(tmp_path):
+    training = {"train_dataset": "ffpp_c23", "frames": 50, "sbi": True, "selection_metric": "frame_auc"}
+
+    def card(model):
+        return build_card(training, str(tmp_path), model, 64, "test", 8, 0.5, {"celebdf": "celebdf"})
+
+    for model in ("best.keras", "export/pel_int8.tflite", "last.keras"):
+        items = [Scored("celebdf", _scores(0))]
+        save_evaluation(tmp_path, "cross", model, "ffpp_c23", items, name=model, protocol=card(model))
+    results, markdown = _results(tmp_path)
+    assert results["cross"]["export/pel_int8.tflite"]["protocol"]["checkpoint"]["model"] == "export/pel_int8.tflite"
+    assert markdown.count("- Training data: ") == 2
+    assert "Protocol (`best.keras`, `export/pel_int8.tflite`):" in markdown and "Protocol (`last.keras`):" in markdown
+    best, last = markdown.split("Protocol (`last.keras`):")[:2]
+    checkpoint = "the epoch with the highest frame-level AUC on the val split of `ffpp_c23`; no test split takes part"
+    assert checkpoint + "\n" in best and checkpoint + "; this model is `last.keras`, the last epoch, not picked" in last
+    assert "its real videos only, fakes self-blended from them on the fly (SBI), at most 50 frames per video" in best
+    assert "- Test data: the `test` split, at most 8 frames per video, at equal intervals" in best

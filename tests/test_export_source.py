@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from pel_keras.export.run import export_model
+from pel_keras.export.all_formats import export_model
 from pel_keras.export.source import float32_model, load_source
 from pel_keras.layers import ChannelAttention, NoiseEnhancement
 

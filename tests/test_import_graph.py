@@ -9,7 +9,7 @@ import os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GROUND = {"layers", "models", "data", "files", "processes", "cli"}
-SHARED = {"inference", "metrics", "run_folder"}
+SHARED = {"inference", "metrics", "run_folder", "protocol"}
 USERS = {"training", "evaluation", "export", "prediction", "visualization", "app", "demo", "testing"}
 # Same-floor imports that are the importer's job: the demo chains training, evaluation and export; the app is
 # a page over prediction; prediction draws the heatmaps visualization computes.

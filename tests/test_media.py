@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from pel_keras.data.datasets import read_dataset
-from pel_keras.data.media import MediaError, list_media
+from pel_keras.data.media_files import MediaError, list_media
 from pel_keras.data.video import read_frame, sample_frames
 from pel_keras.prediction.inputs import expand_inputs, read_frames
 from pel_keras.testing import data_media
@@ -25,7 +25,7 @@ NOBODY = 65534
 # high-water mark of this program's own memory (getrusage's ru_maxrss would count the forking parent's).
 READER = """
 import json, os, sys
-from pel_keras.data.media import MediaError
+from pel_keras.data.media_files import MediaError
 from pel_keras.data.video import sample_frames
 if sys.argv[1] == "nobody":
     os.setegid(65534)

@@ -110,7 +110,7 @@ def test_a_whole_keras_file_still_loads(saved):
 
 
 def test_evaluate_names_the_flag_and_the_reason_before_loading_anything(tmp_path):
-    from pel_keras.evaluation.config import EvalConfig
+    from pel_keras.evaluation.eval_config import EvalConfig
     from pel_keras.evaluation.evaluate import plan_evaluation
 
     (tmp_path / "config.json").write_text('{"data_dir": "/nowhere", "train_dataset": "ffpp_c40", "image_size": 8}')

@@ -203,6 +203,18 @@ def test_celebdf_manifest_inverts_the_test_list(tmp_path, clips):
     assert per_class(rows) == {("test", 0): 2, ("test", 1): 2, ("train", 0): 2, ("train", 1): 1}
 
 
+def test_dfdcp_is_prepared_by_the_script_with_its_sets(tmp_path, clips):
+    raw = data_layouts.make_dfdcp(tmp_path / "raw", clips)
+    command = [sys.executable, "prepare.py", "--dataset=dfdcp", f"--input={raw}", f"--output={tmp_path / 'out'}"]
+    result = subprocess.run(command + ["--frames=1", "--size=64", "--workers=1"], cwd=REPO, capture_output=True)
+    assert result.returncode == 0, result.stderr
+    rows = read_manifest(tmp_path / "out" / "dfdcp" / "manifest.csv")
+    videos = {r["video"]: (r["label"], r["split"], r["source"]) for r in rows}
+    assert videos["original_videos/1000005/1000005_D_001"] == (0, "test", "original_videos")
+    assert videos["method_B/1000005/1000005_D/2000006_1000005_D_001"] == (1, "test", "method_B")
+    assert per_class(rows) == {("test", 0): 1, ("test", 1): 1, ("train", 0): 2, ("train", 1): 3}
+
+
 def test_wilddeepfake_images_are_resized_without_detection(tmp_path):
     raw = data_layouts.make_wilddeepfake(tmp_path / "raw", sequences_per_folder=2, frames=4, size=96)
     summary = prepare(config("wilddeepfake", raw, tmp_path / "out", frames=2, size=32))

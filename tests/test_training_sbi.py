@@ -10,7 +10,7 @@ from training_data import write_dataset
 from pel_keras.data.manifest import COLUMNS, csv_text, read_manifest
 from pel_keras.files.atomic import atomic_write
 from pel_keras.training import TrainConfig
-from pel_keras.training.data import epoch_images, train_dataset_fn, write_run_manifest
+from pel_keras.training.train_val_datasets import epoch_images, train_dataset_fn, write_run_manifest
 
 
 @pytest.fixture()

@@ -16,8 +16,8 @@ import tensorflow as tf
 
 from pel_keras.data.pipeline import distributed_dataset_fn
 from pel_keras.training import TrainConfig, fit
-from pel_keras.training.data import val_dataset_fn, write_run_manifest
 from pel_keras.training.strategy import select_strategy
+from pel_keras.training.train_val_datasets import val_dataset_fn, write_run_manifest
 
 CONFIG = dict(
     train_dataset="toy",

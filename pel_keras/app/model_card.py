@@ -3,7 +3,7 @@
 The run folder is the model's folder or the one above it (``RUN/best.keras``, ``RUN/export/pel_fp32.tflite``)
 when it holds ``config.json``. From it the panel shows the training set-up (``RUN/config.json``), the crop
 settings of the training data (``prepare.json`` beside its manifest) and every evaluation in
-``RUN/eval/results.json`` with its protocol (mode, test set, condition, frames and videos) and AUCs.
+``RUN/eval/results.json`` with its mode, test set, condition, frames and videos, AUCs and protocol card's line.
 Files are read as plain JSON; a missing or unreadable one leaves its part out and says why.
 """
 
@@ -11,6 +11,7 @@ import json
 import os
 
 from pel_keras.data.manifest import SETTINGS
+from pel_keras.protocol import card_summary
 from pel_keras.run_folder import CONFIG, EVAL, RESULTS, find_run, prepared_dataset
 
 FORMATS = {".keras": "Keras (.keras)", ".tflite": "LiteRT / TFLite (.tflite)", ".onnx": "ONNX (.onnx)"}
@@ -99,7 +100,18 @@ def run_markdown(model_path):
         "| mode | model | test set | condition | frames / videos | frame AUC | video AUC |\n"
         "|---|---|---|---|---|---|---|\n" + "\n".join(_evaluation_rows(results))
     )
+    lines.append("**Protocol** of each evaluation (`pel_keras.protocol`):\n" + "\n".join(_protocol_rows(results)))
     return "\n\n".join(lines)
+
+
+def _protocol_rows(results):
+    """One bullet per evaluation: its protocol card's line, or that it was not recorded."""
+    rows = []
+    for mode, entries in results.items():
+        for name, entry in entries.items():
+            card = entry.get("protocol")
+            rows.append(f"- {mode}, `{name}`: " + ("not recorded" if not card else card_summary(card)))
+    return rows
 
 
 def model_title(model_path, image_size, heatmaps_note):

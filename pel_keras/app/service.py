@@ -16,7 +16,7 @@ import traceback
 from pel_keras.app.drawing import draw_boxes, fit_for_display
 from pel_keras.app.model_card import model_format
 from pel_keras.data.faces import make_detector
-from pel_keras.data.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, MediaError, is_image, is_video
+from pel_keras.data.media_files import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, MediaError, is_image, is_video
 from pel_keras.inference.predictors import ModelError
 from pel_keras.prediction.heatmaps import draw_heatmap, write_image
 from pel_keras.prediction.inputs import expand_inputs
@@ -55,7 +55,7 @@ class Analysis:
 
 def check_kind(path, name):
     """Raises :class:`MediaError` naming ``name`` (the file as uploaded) unless its extension is a video's or an
-    image's: the rule :func:`~pel_keras.data.media.list_media` applies inside a folder, so the page and
+    image's: the rule :func:`~pel_keras.data.media_files.list_media` applies inside a folder, so the page and
     ``predict.py DIR`` agree on what is media. (Frames above the pixel limit are refused by
     :func:`~pel_keras.prediction.predict.predict_input`, from the header, before decoding.)"""
     if not (is_image(path) or is_video(path)):

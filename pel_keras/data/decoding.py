@@ -16,7 +16,7 @@ import stat
 import cv2
 
 from pel_keras.data.image_header import FORMATS, HeaderError, read_image_size
-from pel_keras.data.media import MediaError, os_reason
+from pel_keras.data.media_files import MediaError, os_reason
 
 # 50 megapixels: the largest photos of common cameras and phones (8160x6120) and every video up to 8K
 # (33 MP) pass; decoding one takes about 150 MB (3 bytes a pixel), scoring it a few times that.

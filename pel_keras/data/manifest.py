@@ -21,6 +21,7 @@ import os
 
 import numpy as np
 
+from pel_keras.data.datasets.source_records import read_json
 from pel_keras.files.atomic import atomic_write
 
 COLUMNS = ("path", "label", "video", "split", "source", "frame", "score", "box", "landmarks")
@@ -29,6 +30,17 @@ MANIFEST, FAILURES, SETTINGS = "manifest.csv", "failures.csv", "prepare.json"  #
 PNG_START, PNG_END = b"\x89PNG\r\n\x1a\n", b"\x00\x00\x00\x00IEND\xaeB`\x82"  # signature; empty IEND chunk
 
 log = logging.getLogger(__name__)
+
+
+def read_settings(folder):
+    """The crop settings ``prepare.py`` stored in ``folder/prepare.json`` (frames, size, margin, detector), or
+    None without the file.
+
+    Raises:
+        ValueError: the file is unreadable or not a JSON object (named).
+    """
+    path = os.path.join(folder, SETTINGS)
+    return read_json(path, "preparation settings", dict) if os.path.isfile(path) else None
 
 
 def csv_text(columns, rows):
@@ -77,6 +89,18 @@ def read_split(manifests, split):
             dict(row, path=os.path.join(folder, row["path"])) for row in read_manifest(path) if row["split"] == split
         ]
     return rows
+
+
+def rows_by_class(rows):
+    """``[real rows, fake rows]`` of ``rows``, for drawing the classes 1:1.
+
+    Raises:
+        ValueError: one of the classes has no row.
+    """
+    by_class = [[r for r in rows if r["label"] == label] for label in (0, 1)]
+    if not all(by_class):
+        raise ValueError(f"cannot balance classes: {len(by_class[0])} real and {len(by_class[1])} fake examples")
+    return by_class
 
 
 def parse_points(text):
@@ -154,6 +178,11 @@ def incomplete_crop(out_dir, outcome):
         if not png_is_complete(path):
             return path
     return None
+
+
+def all_recorded(out_dir, records):
+    """Whether every one of ``records`` (the whole dataset, every shard's videos) has a stored outcome."""
+    return all(os.path.isfile(record_path(out_dir, record.video)) for record in records)
 
 
 def write_outputs(out_dir, records):

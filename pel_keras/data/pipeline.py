@@ -18,9 +18,10 @@ import math
 
 import tensorflow as tf
 
-from pel_keras.data.manifest import read_manifest, read_split
+from pel_keras.data.manifest import read_manifest, read_split, rows_by_class
 from pel_keras.data.sbi import SBIConfig
 from pel_keras.data.sbi_pipeline import PSEUDO_FAKE_SUFFIX, make_pair, sbi_units
+from pel_keras.data.shard_pipeline import record_examples
 
 __all__ = ["AugmentConfig", "SBIConfig", "build_dataset", "distributed_dataset_fn", "read_manifest", "read_split"]
 
@@ -127,7 +128,12 @@ def load_image(path, size):
 
 def load_image_and_scale(path, size):
     """``(image, scale)``: :func:`load_image` and the ``(x, y)`` factors from stored to returned pixels."""
-    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    return decode_image_and_scale(tf.io.read_file(path), size)
+
+
+def decode_image_and_scale(encoded, size):
+    """:func:`load_image_and_scale` for the bytes of an image file."""
+    image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
     stored = tf.shape(image)[:2]
     scale = tf.cast(size, tf.float32) / tf.cast(stored[::-1], tf.float32)
     same = tf.reduce_all(stored == size)
@@ -154,9 +160,7 @@ def _training_examples(rows, seed, balance):
 
     if not balance:
         return endless(rows, 0)
-    by_class = [[r for r in rows if r["label"] == label] for label in (0, 1)]
-    if not all(by_class):
-        raise ValueError(f"cannot balance classes: {len(by_class[0])} real and {len(by_class[1])} fake examples")
+    by_class = rows_by_class(rows)
     return tf.data.Dataset.sample_from_datasets(
         [endless(by_class[0], 1), endless(by_class[1], 2)], weights=[0.5, 0.5], seed=seed
     )
@@ -167,11 +171,13 @@ def _element_seed(seed, index):
 
 
 def _loaded_examples(examples, image_size, training, config, seed):
-    """``(image, label (1,), ids)`` per example: decoded, resized and, when training, augmented."""
+    """``(image, label (1,), ids)`` per example ``(path, label, video)`` (the PNG read from ``path``) or
+    ``(path, label, video, PNG bytes)``: decoded, resized and, when training, augmented."""
 
     def load(index, example):
-        path, label, video = example
-        image = load_image(path, image_size)
+        path, label, video = example[:3]
+        encoded = example[3] if len(example) == 4 else tf.io.read_file(path)  # record shards carry the bytes
+        image = decode_image_and_scale(encoded, image_size)[0]
         image = augment(image, config, _element_seed(seed, index)) if training else tf.cast(image, tf.float32)
         image = tf.ensure_shape(image, [image_size, image_size, 3])
         return image, tf.reshape(label, [1]), {"video": video, "path": path}
@@ -218,6 +224,7 @@ def build_dataset(
     balance=True,
     sbi=None,
     sbi_only_real=True,
+    records=None,
 ):
     """A ``tf.data.Dataset`` of face-crop batches from one or more ``manifest.csv`` files.
 
@@ -243,24 +250,35 @@ def build_dataset(
         sbi_only_real: with ``sbi``, train on the real frames only, every fake being a pseudo-fake (SBI's
             setting); when false, the manifest's fakes are kept: half the real frames, drawn by ``seed``,
             are paired with a fake of the manifest instead of their pseudo-fake.
+        records: the shard index (``DATA_DIR/<tag>/tfrecord/index.json``, see :mod:`pel_keras.data.shards`)
+            of the preparation the manifests' rows come from: the crops are read from its TFRecord shards,
+            not from the PNG files, and workers share them out by file
+            (:mod:`pel_keras.data.shard_pipeline`); not with ``sbi``. ``None``: the PNG files.
 
     Returns:
         A dataset of ``(images, labels)`` or ``(images, labels, {"video": ..., "path": ...})``.
 
     Raises:
         ValueError: the split is empty in these manifests (or in this shard), a class is missing
-            when balancing, or ``sbi`` is set without ``training`` or without real frames.
+            when balancing, ``sbi`` is set without ``training``, without real frames or with ``records``,
+            or the shards of ``records`` are not those of the manifest.
     """
     if not 0 <= shard_index < num_shards:
         raise ValueError(f"need 0 <= shard_index < num_shards, got {shard_index} and {num_shards}")
     if sbi is not None and not training:
         raise ValueError("sbi makes pseudo-fakes for training batches only; pass training=True or sbi=None")
-    rows = read_split(manifests, split)[shard_index::num_shards]
+    if sbi is not None and records is not None:
+        raise ValueError("sbi pairs crops by their PNG files; read the PNG preparation (records=None)")
+    rows = read_split(manifests, split)
+    rows = rows if records is not None else rows[shard_index::num_shards]  # shards are shared out by file
     if not rows:
         raise ValueError(f"no {split!r} rows in {manifests} (shard {shard_index} of {num_shards})")
     config = augment_config or AugmentConfig()
     if sbi is not None:
         dataset = _sbi_examples(rows, image_size, config, seed, sbi, sbi_only_real)
+    elif records is not None:
+        examples = record_examples(records, rows, split, training, seed, balance, num_shards, shard_index)
+        dataset = _loaded_examples(examples, image_size, training, config, seed)
     else:
         examples = _training_examples(rows, seed, balance) if training else _examples(rows)
         dataset = _loaded_examples(examples, image_size, training, config, seed)

@@ -6,7 +6,7 @@ and ``CAP_PROP_FRAME_COUNT`` can overstate what decodes, so videos are read sequ
 ``grab()`` and only the wanted frames are ``retrieve()``-d; when the decoded count turns out to differ
 from the container's claim, the video is read again with the true count. Every file is opened through
 :mod:`pel_keras.data.decoding`: a file that cannot be read says why, and one whose frames are above the
-pixel limit is refused before it is decoded. Which files are what is :mod:`pel_keras.data.media`'s rule.
+pixel limit is refused before it is decoded. Which files are what is :mod:`pel_keras.data.media_files`'s rule.
 
 This module must not import TensorFlow: the edge predictor reuses it.
 """
@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS, decode_image, open_video, probe, read_image
-from pel_keras.data.media import MediaError, list_images, media_kind
+from pel_keras.data.media_files import MediaError, list_images, media_kind
 
 
 def sample_indices(total, num_frames):
@@ -131,7 +131,7 @@ def read_frame(path, index=0, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
 
 def sample_frames(path, num_frames, max_megapixels=DEFAULT_MAX_MEGAPIXELS):
     """Samples BGR frames from a video file, a folder of frame images or a single image (the kind is
-    :func:`~pel_keras.data.media.media_kind`'s).
+    :func:`~pel_keras.data.media_files.media_kind`'s).
 
     Returns ``(frame_index, frame)`` pairs (a single image gives ``[(0, image)]``).
 

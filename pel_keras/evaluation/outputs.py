@@ -3,7 +3,7 @@
 In `files_dir` (by default the evaluation folder itself, e.g. `RUN/eval`):
 `<mode>_<dataset>[_<perturbation>_<strength>]_frames.csv` and `..._videos.csv` per scored set, and
 `roc_<mode>.png`. In the evaluation folder: `results.json`, `{mode: {model name: evaluation}}`, to which each
-evaluation adds or replaces its own entry, and `results.md`, rendered from the whole of it (see `report.py`).
+evaluation adds or replaces its own entry, and `results.md`, rendered from the whole of it (see `results_markdown.py`).
 Every file is written under a temporary name and renamed when complete (`pel_keras.files.atomic`), so a
 killed evaluation leaves the previous version of each, never half of one.
 """
@@ -13,21 +13,31 @@ import json
 import os
 
 from pel_keras.evaluation.plots import plot_roc
-from pel_keras.evaluation.records import CLEAN, MODES, check_mode, dataset_record, evaluation_record, skipped_record
-from pel_keras.evaluation.report import condition_label, dataset_label, render_markdown, render_section
+from pel_keras.evaluation.result_records import (
+    CLEAN,
+    MODES,
+    check_mode,
+    dataset_record,
+    evaluation_record,
+    skipped_record,
+)
+from pel_keras.evaluation.results_markdown import condition_label, dataset_label, render_markdown, render_section
 from pel_keras.evaluation.scores import FrameScores, write_score_csvs
 from pel_keras.files.atomic import atomic_write
+from pel_keras.protocol import card_summary
 from pel_keras.run_folder import RESULTS
 
 
 @dataclasses.dataclass(frozen=True)
 class Scored:
-    """The frame scores of one dataset under one condition ("clean" or a perturbation name and strength)."""
+    """The frame scores of one dataset under one condition ("clean" or a perturbation name and strength);
+    `instead_of`: the dataset asked for, where this one (another compression of it) stands in for it."""
 
     dataset: str
     scores: FrameScores
     condition: str = CLEAN
     strength: float | int | None = None
+    instead_of: str | None = None
 
     @property
     def stem(self):
@@ -38,6 +48,8 @@ class Scored:
     @property
     def label(self):
         name = dataset_label(self.dataset)
+        if self.instead_of:
+            name += f" (for {dataset_label(self.instead_of)})"
         return name if self.condition == CLEAN else f"{name} {condition_label(self.condition, self.strength)}"
 
 
@@ -49,7 +61,9 @@ class Skipped:
     reason: str
 
 
-def save_evaluation(eval_dir, mode, model, train_dataset, items, threshold=0.5, name=None, files_dir=None):
+def save_evaluation(
+    eval_dir, mode, model, train_dataset, items, threshold=0.5, name=None, files_dir=None, protocol=None
+):
     """Score CSVs, ROC figure, `results.json` and `results.md` for one evaluation.
 
     Args:
@@ -63,6 +77,8 @@ def save_evaluation(eval_dir, mode, model, train_dataset, items, threshold=0.5, 
         name: the model's key in `results.json` and its rows' label in `results.md`; by default the file name
             of `model`. Evaluating another name in the same mode adds rows beside the earlier ones.
         files_dir: folder of the score CSVs and the ROC figure; by default `eval_dir`.
+        protocol: the protocol card (`pel_keras.protocol.build_card`), stored with the evaluation and shown in
+            the ROC figure's title and in `results.md`; None: reported as not recorded.
 
     Returns:
         The markdown of this mode's table (every model evaluated in it so far), for the console.
@@ -76,15 +92,16 @@ def save_evaluation(eval_dir, mode, model, train_dataset, items, threshold=0.5, 
             records.append(skipped_record(item.dataset, item.reason))
             continue
         write_score_csvs(item.scores, os.path.join(files_dir, f"{mode}_{item.stem}"))
-        records.append(dataset_record(item.dataset, item.scores, threshold, item.condition, item.strength))
+        records.append(
+            dataset_record(item.dataset, item.scores, threshold, item.condition, item.strength, item.instead_of)
+        )
         curves[item.label] = item.scores
-    plot_roc(
-        curves,
-        os.path.join(files_dir, f"roc_{mode}.png"),
-        f"{mode} evaluation of {name}, trained on {dataset_label(train_dataset)}",
-    )
+    title = f"{mode} evaluation of {name}, trained on {dataset_label(train_dataset)}"
+    protocol_line = "protocol not recorded" if protocol is None else card_summary(protocol)
+    plot_roc(curves, os.path.join(files_dir, f"roc_{mode}.png"), f"{title}\n{protocol_line}")
     files = os.path.relpath(files_dir, eval_dir)
-    return write_results(eval_dir, mode, name, evaluation_record(mode, model, train_dataset, records, files))
+    evaluation = evaluation_record(mode, model, train_dataset, records, files, protocol)
+    return write_results(eval_dir, mode, name, evaluation)
 
 
 def _read_results(path):

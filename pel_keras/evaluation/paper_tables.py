@@ -10,26 +10,45 @@ Add-Net, F3-Net and Multi-Att rows of Table 3. Table 1's "FDL" row is the FDFL m
 
 PEL = "PEL (paper)"
 
+# The protocol of the paper's rows, as far as the paper states it (Gu et al., AAAI 2022, Section 4.1).
+PEL_PROTOCOL = (
+    "Gu et al., AAAI 2022, Tables 1-3 and Section 4.1: trained on {training}; 50 frames per video at equal "
+    "intervals, faces found by DSFD and resized to 320 x 320 (FF++) or 224 x 224 (WildDeepfake); the paper "
+    "does not state frame or video level, the crop margin, the split that picked the checkpoint or the ACC "
+    "threshold"
+)
+OTHERS_PROTOCOL = (
+    "the other methods' rows, from the same tables: numbers the PEL paper copied from each method's own paper, "
+    "or obtained by re-running it where the paper marks them with a dagger (Table 1's WildDeepfake columns, all "
+    "of Table 2, Table 3's Add-Net, F3-Net and Multi-Att rows); trained on {training}; their protocols are those "
+    "of their sources and are not stated in the PEL paper"
+)
+
 # Dataset tags used across the project and their names in reports.
 DATASET_NAMES = {
     "ffpp_c23": "FF++ (HQ)",
     "ffpp_c40": "FF++ (LQ)",
     "ffpp_raw": "FF++ (raw)",
+    "dfd_raw": "DFD (raw)",
     "dfd_c23": "DFD (c23)",
     "dfd_c40": "DFD (c40)",
     "celebdf": "Celeb-DF",
     "dfdc": "DFDC",
+    "dfdcp": "DFDCP",
     "wilddeepfake": "WildDeepfake",
 }
 
-# The paper column each tag is compared with (the paper does not say which DFD quality it used).
+# The published column each tag is compared with (the paper does not say which DFD quality it used; DFDCP
+# is not in the paper, only in the field's protocol, see `published.py`).
 PAPER_COLUMNS = {
     "ffpp_c23": "FF++ (HQ)",
     "ffpp_c40": "FF++ (LQ)",
+    "dfd_raw": "DFD",
     "dfd_c23": "DFD",
     "dfd_c40": "DFD",
     "celebdf": "Celeb-DF",
     "dfdc": "DFDC",
+    "dfdcp": "DFDCP",
     "wilddeepfake": "WildDeepfake",
 }
 
@@ -42,11 +61,14 @@ PAPER_TRAINING = {
     "wilddeepfake": "WildDeepfake",
 }
 
-# Table 2's test datasets for each training set; DFD at the training set's compression (raw -> c23).
+# The default test datasets of `evaluate.py --cross` for each training set: Table 2's for the paper's training
+# sets (FF++ LQ, WildDeepfake); for FF++ c23 and raw the field's standard five (Celeb-DF v2, DFD, DFDC, the
+# DFDC preview, WildDeepfake). DFD at the training set's compression (raw -> c23, as FF++ ships DFD); where
+# only another compression of a dataset is prepared, evaluation uses it and says so.
 CROSS_DATASETS = {
-    "ffpp_c23": ("wilddeepfake", "celebdf", "dfd_c23", "dfdc"),
+    "ffpp_c23": ("wilddeepfake", "celebdf", "dfd_c23", "dfdc", "dfdcp"),
     "ffpp_c40": ("wilddeepfake", "celebdf", "dfd_c40", "dfdc"),
-    "ffpp_raw": ("wilddeepfake", "celebdf", "dfd_c23", "dfdc"),
+    "ffpp_raw": ("wilddeepfake", "celebdf", "dfd_c23", "dfdc", "dfdcp"),
     "wilddeepfake": ("ffpp_c40", "celebdf", "dfd_c23", "dfdc"),
 }
 
@@ -200,7 +222,7 @@ TABLE3 = {
 
 
 def cross_datasets(train_dataset):
-    """Table 2's test datasets for a model trained on `train_dataset` (a tag)."""
+    """The default cross-dataset test sets (tags) for a model trained on `train_dataset` (a tag)."""
     if train_dataset not in CROSS_DATASETS:
         raise ValueError(
             f"the paper has no cross-dataset set for a model trained on {train_dataset!r} (it has one for "

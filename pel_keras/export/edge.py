@@ -3,7 +3,7 @@
 Imports numpy, OpenCV, the face, media and frame modules of :mod:`pel_keras.data` (numpy + OpenCV) and,
 through :func:`~pel_keras.inference.predictors.load_predictor`, ``ai_edge_litert``: what an edge box installs.
 Frames are sampled at equal intervals, the largest face of each is cropped the way the training crops
-were, by the core ``predict.py`` uses (:mod:`pel_keras.inference.media`), and the model scores it; the media's
+were, by the core ``predict.py`` uses (:mod:`pel_keras.inference.media_scoring`), and the model scores it; the media's
 score is the mean over the frames with a face, as for videos in the evaluation.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
 from pel_keras.data.faces import DEFAULT_MARGIN
 from pel_keras.data.video import sample_frames
-from pel_keras.inference.media import detect_and_crop, per_frame
+from pel_keras.inference.media_scoring import detect_and_crop, per_frame
 from pel_keras.metrics import mean_probability
 
 

@@ -18,7 +18,7 @@ import json
 import os
 
 from pel_keras.data.faces import DEFAULT_DETECTOR, DEFAULT_MARGIN
-from pel_keras.data.manifest import SETTINGS
+from pel_keras.data.manifest import SETTINGS, read_settings
 from pel_keras.inference.contract import REPORT_NAME
 from pel_keras.run_folder import CONFIG, find_run, prepared_dataset
 
@@ -50,7 +50,7 @@ def prepared_settings(folder):
     """``(margin, detector)`` that ``prepare.py`` stored in ``folder/prepare.json``; None for what it does not
     state. A ``none`` detector (the dataset's frames were face crops already, as WildDeepfake's) says nothing
     about new media, which still need their faces found, so it is not passed on."""
-    settings = _read(os.path.join(folder, SETTINGS)) or {}
+    settings = read_settings(folder) or {}
     detector = settings.get("detector")
     return settings.get("margin"), detector if detector != "none" else None
 

@@ -26,6 +26,11 @@ import numpy as np
 
 from pel_keras.files.readable import check_keras_file, check_readable
 
+TRUST_MODEL_HELP = (
+    "Also load a model that runs code of its own: a SavedModel folder (its TensorFlow graph can read and write "
+    "files) or a .tflite with custom or Flex operators. Only for files from a source you trust."
+)
+
 TRUST_FLAG = "--trust_model"
 
 

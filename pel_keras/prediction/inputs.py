@@ -1,6 +1,6 @@
 """What ``predict.py`` scores: each INPUT is a video, an image or a folder of them (numpy + OpenCV only).
 
-A folder is expanded by :func:`pel_keras.data.media.list_media` (the rule of every media reader): every
+A folder is expanded by :func:`pel_keras.data.media_files.list_media` (the rule of every media reader): every
 video below it, every image directly in it and every sub-folder of images (one frame sequence) is an input
 of its own, and what it skips is logged with the reason. With ``sequences=True`` the images directly in a
 folder are one frame sequence (one video). A file named directly is always tried.
@@ -11,7 +11,7 @@ import logging
 import os
 
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
-from pel_keras.data.media import MediaError, list_media, media_kind, os_reason
+from pel_keras.data.media_files import MediaError, list_media, media_kind, os_reason
 from pel_keras.data.video import sample_frames
 
 log = logging.getLogger(__name__)

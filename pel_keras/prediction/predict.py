@@ -1,5 +1,5 @@
 """``predict.py``'s work: sample frames, find every face, crop it as for training (the shared core,
-:mod:`pel_keras.inference.media`), score all crops in batches, and report per input.
+:mod:`pel_keras.inference.media_scoring`), score all crops in batches, and report per input.
 
 Frames are sampled at equal intervals (the paper's protocol, §4.1); each face is cropped with
 :func:`pel_keras.data.faces.crop_face` (square, ``margin`` x the box, the model's input size), the way
@@ -17,7 +17,7 @@ import numpy as np
 from pel_keras.data.decoding import DEFAULT_MAX_MEGAPIXELS
 from pel_keras.data.faces import DEFAULT_DETECTOR, DEFAULT_MARGIN, make_detector
 from pel_keras.data.video import MediaError
-from pel_keras.inference.media import detect_and_crop, per_frame
+from pel_keras.inference.media_scoring import detect_and_crop, per_frame
 from pel_keras.prediction.heatmaps import draw_heatmap, write_image
 from pel_keras.prediction.inputs import expand_inputs, read_frames
 from pel_keras.prediction.results import ERROR, NO_FACE, OK, FaceScore, FrameResult, InputResult

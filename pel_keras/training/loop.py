@@ -19,7 +19,7 @@ class Trainer:
     """Runs (or resumes) the epochs of one run; every process of a cluster runs one.
 
     Args:
-        config: the :class:`~pel_keras.training.config.TrainConfig`.
+        config: the :class:`~pel_keras.training.train_config.TrainConfig`.
         strategy: the ``tf.distribute`` strategy under whose scope ``model`` and ``optimizer`` were built.
         model, optimizer: built; their state restored by ``checkpointer`` when resuming.
         checkpointer: a :class:`~pel_keras.training.checkpoints.Checkpointer`, whose ``step`` and

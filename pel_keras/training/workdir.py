@@ -14,7 +14,7 @@ from pel_keras.data.crop_check import CACHE
 from pel_keras.files.atomic import TEMPORARY_SUFFIX, atomic_output, atomic_write, remove_path
 from pel_keras.files.locks import LOCK_FILE, folder_lock
 from pel_keras.run_folder import BEST, BEST_INFO, CONFIG, ENVIRONMENT, FLAGS, METRICS
-from pel_keras.training.config import RESUMABLE_CHANGES, TrainConfig
+from pel_keras.training.train_config import RESUMABLE_CHANGES, TrainConfig
 
 
 @contextlib.contextmanager

@@ -4,14 +4,29 @@ import os
 
 from pel_keras.data.datasets.celebdf import read_celebdf
 from pel_keras.data.datasets.dfdc import read_dfdc
-from pel_keras.data.datasets.ffpp import FFPP_METHODS, read_dfd, read_ffpp
+from pel_keras.data.datasets.dfdcp import read_dfdcp
+from pel_keras.data.datasets.ffpp import COMPRESSIONS, FFPP_METHODS, read_dfd, read_ffpp
 from pel_keras.data.datasets.folder import read_folder
-from pel_keras.data.datasets.records import FAKE, REAL, Record
+from pel_keras.data.datasets.source_records import FAKE, REAL, Record
 from pel_keras.data.datasets.wilddeepfake import read_wilddeepfake
 
-DATASETS = ("ffpp", "dfd", "celebdf", "dfdc", "wilddeepfake", "folder")
+DATASETS = ("ffpp", "dfd", "celebdf", "dfdc", "dfdcp", "wilddeepfake", "folder")
+# Datasets released at several compressions: their tags name it, ``<name>_<compression>``.
+COMPRESSED = ("ffpp", "dfd")
 
-__all__ = ["DATASETS", "FAKE", "FFPP_METHODS", "REAL", "Record", "check_ids", "dataset_tag", "read_dataset"]
+__all__ = [
+    "COMPRESSIONS",
+    "DATASETS",
+    "FAKE",
+    "FFPP_METHODS",
+    "REAL",
+    "Record",
+    "check_ids",
+    "compression_of",
+    "dataset_tag",
+    "other_compressions",
+    "read_dataset",
+]
 
 
 def read_dataset(name, root, compression="c23", methods=FFPP_METHODS, val_fraction=0.1):
@@ -22,7 +37,7 @@ def read_dataset(name, root, compression="c23", methods=FFPP_METHODS, val_fracti
         root: the raw dataset's top folder.
         compression: FF++ / DFD quality folder (``raw``, ``c23``, ``c40``).
         methods: FF++ manipulation methods to include (FaceShifter on request).
-        val_fraction: share of the training sources carved into ``val`` (DFDC, WildDeepfake).
+        val_fraction: share of the training sources carved into ``val`` (DFDC, DFDC preview, WildDeepfake).
     """
     if not os.path.isdir(root):
         raise FileNotFoundError(f"dataset root not found: expected a folder at {root}")
@@ -31,6 +46,7 @@ def read_dataset(name, root, compression="c23", methods=FFPP_METHODS, val_fracti
         "dfd": lambda: read_dfd(root, compression),
         "celebdf": lambda: read_celebdf(root),
         "dfdc": lambda: read_dfdc(root, val_fraction),
+        "dfdcp": lambda: read_dfdcp(root, val_fraction),
         "wilddeepfake": lambda: read_wilddeepfake(root, val_fraction),
         "folder": lambda: read_folder(root),
     }
@@ -61,8 +77,26 @@ def check_ids(records):
 
 def dataset_tag(name, root, compression="c23"):
     """The output folder name: ``ffpp_c23``, ``dfd_c40``, ``celebdf``, ..., or the user folder's name."""
-    if name in ("ffpp", "dfd"):
+    if name in COMPRESSED:
         return f"{name}_{compression}"
     if name == "folder":
         return os.path.basename(os.path.normpath(root))
     return name
+
+
+def compression_of(tag):
+    """The compression a dataset tag names (``dfd_c40`` -> ``c40``), or None (a dataset of one release)."""
+    name, _, compression = tag.rpartition("_")
+    return compression if name in COMPRESSED and compression in COMPRESSIONS else None
+
+
+def other_compressions(tag):
+    """The tags of the same dataset at the other compressions, nearest in quality first (the better one of
+    two as near): ``dfd_c40`` -> ``dfd_c23``, ``dfd_raw``; ``dfd_c23`` -> ``dfd_raw``, ``dfd_c40``; none for
+    a tag that names no compression."""
+    compression = compression_of(tag)
+    if compression is None:
+        return []
+    name, here = tag[: -len(compression) - 1], COMPRESSIONS.index(compression)
+    others = sorted((c for c in COMPRESSIONS if c != compression), key=lambda c: abs(COMPRESSIONS.index(c) - here))
+    return [f"{name}_{c}" for c in others]

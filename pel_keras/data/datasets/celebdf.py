@@ -6,8 +6,8 @@ inverse of this project's 1 = fake). Listed videos are ``test``; the rest are ``
 import logging
 import os
 
-from pel_keras.data.datasets.records import FAKE, REAL, Record, list_files, read_text, require, stem
-from pel_keras.data.media import is_video
+from pel_keras.data.datasets.source_records import FAKE, REAL, Record, list_files, read_text, require, stem
+from pel_keras.data.media_files import is_video
 
 FOLDERS = {"Celeb-real": REAL, "YouTube-real": REAL, "Celeb-synthesis": FAKE}
 TEST_LIST = "List_of_testing_videos.txt"

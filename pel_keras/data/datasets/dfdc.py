@@ -12,7 +12,7 @@ import io
 import logging
 import os
 
-from pel_keras.data.datasets.records import FAKE, REAL, Record, carve_val, read_json, read_text, require, stem
+from pel_keras.data.datasets.source_records import FAKE, REAL, Record, carve_val, read_json, read_text, require, stem
 
 PART_PATTERN = "dfdc_train_part_*"
 LABELS = "labels.csv"

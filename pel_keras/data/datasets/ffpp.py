@@ -10,8 +10,8 @@ import importlib.resources
 import logging
 import os
 
-from pel_keras.data.datasets.records import FAKE, REAL, SPLITS, Record, list_files, read_json, require, stem
-from pel_keras.data.media import is_video
+from pel_keras.data.datasets.source_records import FAKE, REAL, SPLITS, Record, list_files, read_json, require, stem
+from pel_keras.data.media_files import is_video
 
 FFPP_METHODS = ("Deepfakes", "Face2Face", "FaceSwap", "NeuralTextures")  # the paper's four
 FFPP_ALL_METHODS = FFPP_METHODS + ("FaceShifter",)

@@ -2,7 +2,7 @@
 (everything is ``test``) or below ``train/``, ``val/`` and ``test/``.
 
 Inside a class folder, each video file is one item, each image lying directly in it is one item, and
-each sub-folder of images is one sequence (like WildDeepfake): :func:`pel_keras.data.media.list_media`'s
+each sub-folder of images is one sequence (like WildDeepfake): :func:`pel_keras.data.media_files.list_media`'s
 rule, whose skipped files are logged with their reason. Ids are paths relative to the root, extensions
 kept, so that ``clip.mp4`` and a frame folder ``clip/`` cannot collide.
 """
@@ -10,8 +10,8 @@ kept, so that ``clip.mp4`` and a frame folder ``clip/`` cannot collide.
 import logging
 import os
 
-from pel_keras.data.datasets.records import FAKE, REAL, SPLITS, Record
-from pel_keras.data.media import list_media
+from pel_keras.data.datasets.source_records import FAKE, REAL, SPLITS, Record
+from pel_keras.data.media_files import list_media
 
 log = logging.getLogger(__name__)
 

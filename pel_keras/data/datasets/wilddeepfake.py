@@ -6,8 +6,8 @@ one is carved out of train by sequence.
 
 import os
 
-from pel_keras.data.datasets.records import FAKE, REAL, Record, carve_val, require
-from pel_keras.data.media import list_images
+from pel_keras.data.datasets.source_records import FAKE, REAL, Record, carve_val, require
+from pel_keras.data.media_files import list_images
 
 FOLDERS = {
     "real_train": (REAL, "train"),

@@ -8,6 +8,7 @@ import tensorflow as tf
 from pel_keras.data.crop_check import check_crops
 from pel_keras.data.manifest import MANIFEST, csv_text, read_split, select_frames
 from pel_keras.data.pipeline import distributed_dataset_fn
+from pel_keras.data.shards import index_path, read_index
 from pel_keras.files.atomic import atomic_write
 
 LABEL_NAMES = {0: "real (0)", 1: "fake (1)"}
@@ -55,9 +56,22 @@ def write_run_manifest(config, path):
     return {split: read_split(path, split) for split in rows}
 
 
+def dataset_shards(config):
+    """The shard index of the prepared dataset (``DATA_DIR/<tag>/tfrecord/index.json``) where it has record
+    shards, which the run then reads instead of the PNG crops; None without shards, and with ``--sbi`` (it
+    pairs crops by their PNG files)."""
+    path = index_path(os.path.dirname(dataset_manifest(config)))
+    return path if os.path.isfile(path) and not config.sbi else None
+
+
 def check_run_crops(config, rows, cache):
     """Raises an UnreadableCropsError naming every train or val crop in ``rows`` that is missing or not
-    whole, before anything is built (``cache``: see :func:`pel_keras.data.crop_check.check_crops`)."""
+    whole, before anything is built (``cache``: see :func:`pel_keras.data.crop_check.check_crops`); with
+    record shards, a ValueError naming a shard that is missing or cut short, or a manifest newer than them."""
+    records = dataset_shards(config)
+    if records:
+        read_index(records)
+        return
     check_crops([row["path"] for split_rows in rows.values() for row in split_rows], cache, dataset_manifest(config))
 
 
@@ -86,6 +100,7 @@ def train_dataset_fn(config, manifest, seed):
         balance=config.balance,
         sbi=config.sbi_config() if config.sbi else None,
         sbi_only_real=not config.sbi_keep_fakes,
+        records=dataset_shards(config),
     )
 
 
@@ -93,12 +108,14 @@ def val_dataset_fn(config, manifest, paths):
     """One pass over the val split as ``(images, labels, index)``, ``index`` being the row's position in
     ``paths`` (numbers, unlike video names, can be gathered across machines)."""
 
+    records = dataset_shards(config)
+
     def dataset_fn(input_context):
         table = tf.lookup.StaticHashTable(
             tf.lookup.KeyValueTensorInitializer(tf.constant(paths), tf.range(len(paths), dtype=tf.int64)), -1
         )
         dataset = distributed_dataset_fn(
-            manifest, "val", config.batch_size, image_size=config.image_size, with_ids=True
+            manifest, "val", config.batch_size, image_size=config.image_size, with_ids=True, records=records
         )(input_context)
         return dataset.map(lambda images, labels, ids: (images, labels, table.lookup(ids["path"])))
 

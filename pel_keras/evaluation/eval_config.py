@@ -13,11 +13,13 @@ SPLITS = ("train", "val", "test")
 
 @dataclasses.dataclass(frozen=True)
 class RunSettings:
-    """The training settings evaluation needs: where the data is, what the model was trained on, its input size."""
+    """The training settings evaluation needs: where the data is, what the model was trained on, its input size,
+    and the whole of `config.json` (`training`), which the protocol card describes."""
 
     data_dir: str
     train_dataset: str
     image_size: int
+    training: dict = dataclasses.field(default_factory=dict, compare=False)
 
 
 def read_run_settings(workdir):
@@ -28,7 +30,7 @@ def read_run_settings(workdir):
         ValueError: not JSON, or a needed setting is missing or of the wrong type (named).
     """
     values, path = read_config(workdir), os.path.join(workdir, CONFIG)
-    fields = {field.name: field.type for field in dataclasses.fields(RunSettings)}
+    fields = {field.name: field.type for field in dataclasses.fields(RunSettings) if field.name != "training"}
     wrong = [
         f"{name} ({kind.__name__})"
         for name, kind in fields.items()
@@ -36,7 +38,7 @@ def read_run_settings(workdir):
     ]
     if wrong:
         raise ValueError(f"{path}: missing or invalid training settings: {', '.join(wrong)}")
-    return RunSettings(**{name: values[name] for name in fields})
+    return RunSettings(**{name: values[name] for name in fields}, training=values)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,14 +8,6 @@ import tensorflow as tf
 from pel_keras.run_folder import RUN_MANIFEST
 from pel_keras.training import workdir as files
 from pel_keras.training.checkpoints import Checkpointer
-from pel_keras.training.data import (
-    check_run_crops,
-    dataset_manifest,
-    epoch_images,
-    train_dataset_fn,
-    val_dataset_fn,
-    write_run_manifest,
-)
 from pel_keras.training.loop import Trainer
 from pel_keras.training.model import build_training_model, precision_policy
 from pel_keras.training.optimizer import make_optimizer
@@ -27,13 +19,21 @@ from pel_keras.training.strategy import (
     strategy_name,
     task_name,
 )
+from pel_keras.training.train_val_datasets import (
+    check_run_crops,
+    dataset_manifest,
+    epoch_images,
+    train_dataset_fn,
+    val_dataset_fn,
+    write_run_manifest,
+)
 
 
 def train(config, strategy=None):
     """Trains PEL as ``config`` says, in ``config.workdir``; started again, resumes from its last checkpoint.
 
     Args:
-        config: a :class:`~pel_keras.training.config.TrainConfig`.
+        config: a :class:`~pel_keras.training.train_config.TrainConfig`.
         strategy: a ``tf.distribute`` strategy; default :func:`~pel_keras.training.strategy.select_strategy`
             (``MultiWorkerMirroredStrategy`` under ``TF_CONFIG``, ``MirroredStrategy`` over several local
             GPUs, else one device).

@@ -19,11 +19,13 @@ def check_mode(mode):
         raise ValueError(f"unknown evaluation mode {mode!r}; expected one of {MODES}")
 
 
-def dataset_record(dataset, scores, threshold=0.5, condition=CLEAN, strength=None):
-    """Frame- and video-level metrics of one dataset under one condition (a perturbation name or "clean")."""
+def dataset_record(dataset, scores, threshold=0.5, condition=CLEAN, strength=None, instead_of=None):
+    """Frame- and video-level metrics of one dataset under one condition (a perturbation name or "clean");
+    `instead_of` names the dataset asked for when `dataset` stands in for it (another compression of it)."""
     metrics = level_metrics(scores, threshold)
     return {
         "dataset": dataset,
+        **({"instead_of": instead_of} if instead_of else {}),
         "condition": condition,
         "strength": strength,
         "frames": metrics["frame"].count,
@@ -61,10 +63,17 @@ def _with_deltas(records):
     return out
 
 
-def evaluation_record(mode, model, train_dataset, records, files="."):
+def evaluation_record(mode, model, train_dataset, records, files=".", protocol=None):
     """One evaluation: the model evaluated, the dataset it was trained on, the folder of its score CSVs and
-    ROC figure (relative to `results.json`'s) and its records."""
+    ROC figure (relative to `results.json`'s), its protocol card (`pel_keras.protocol`; None: not known)
+    and its records."""
     check_mode(mode)
     if mode == "robustness":
         records = _with_deltas(records)
-    return {"model": str(model), "train_dataset": train_dataset, "files": files, "datasets": list(records)}
+    return {
+        "model": str(model),
+        "train_dataset": train_dataset,
+        "files": files,
+        "protocol": protocol,
+        "datasets": list(records),
+    }

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from pel_keras.export import report as reports
+from pel_keras.export import export_report as reports
 from pel_keras.export.onnx import write_onnx
 from pel_keras.export.parity import keras_predictor, measure_parity
 from pel_keras.export.samples import manifest_images, sample_faces

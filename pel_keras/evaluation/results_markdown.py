@@ -1,19 +1,26 @@
 """`results.md`: our numbers laid out like the paper's Tables 1-3, published numbers above ours.
 
-Rendered from the whole of `results.json`, `{mode: {model name: evaluation}}` (see `records.py`): one section
+Rendered from the whole of `results.json`, `{mode: {model name: evaluation}}` (see `result_records.py`): one section
 per mode, in which every evaluated model (e.g. `best.keras` and its int8 `.tflite` export) has its own rows,
 so the cost of export and quantization reads off one table.
 """
 
+import json
+
 from pel_keras.evaluation import paper_tables as paper
-from pel_keras.evaluation.records import CLEAN, LEVELS, MODES
+from pel_keras.evaluation.published import published
+from pel_keras.evaluation.result_records import CLEAN, LEVELS, MODES
+from pel_keras.protocol import card_lines, shared_card
 
 LEGEND = (
     "ACC at the threshold given (fake when p > threshold), AUC, EER and AP as fractions. Frame level scores every "
-    "face crop; video level scores a video by the mean of its frames' probabilities. Published rows are copied "
-    "from the paper (rows of competitors include numbers the PEL authors obtained by re-running them). "
+    "face crop; video level scores a video by the mean of its frames' probabilities. Each section states the "
+    "protocol of our rows (Protocol) and, under its table, the source and protocol of every published row. "
     '"-": not published; "n/a": undefined for our data (see Notes).'
 )
+
+
+NO_CARD = ["- not recorded: evaluated by a version without protocol cards; evaluate again to record it"]
 
 
 def _percent(value):
@@ -57,21 +64,27 @@ def _table(header, rows):
 
 
 def _comparison(columns, names, formats, published, ours):
-    """Rows of published methods (those with a number in these columns), then our rows.
+    """Rows of published methods (those with a number in these columns), then our rows, then the source and
+    protocol of each published row shown.
 
     Args:
         columns: `(label, paper column)` pairs; names/formats: the metrics shown under each column.
-        published: `{method: {paper column: values}}`; ours: `{row label: [values or a word, per column]}`.
+        published: `(rows, sources)` of `published.published`; ours: `{row label: [values or a word, per column]}`.
     """
     header = ["Method", *(f"{label} {name}" for label, _ in columns for name in names)]
-    rows = []
-    for method, numbers in published.items():
+    rows, (numbers_of, sources) = [], published
+    for method, numbers in numbers_of.items():
         values = [numbers.get(key) for _, key in columns]
         if any(value is not None for value in values):
             rows.append([method, *(cell for value in values for cell in _cells(value, formats, "-"))])
+    shown = [row[0] for row in rows]
     for label, values in ours.items():
         rows.append([label, *(cell for value in values for cell in _cells(value, formats, "n/a"))])
-    return _table(header, rows)
+    notes = {}
+    for method in shown:
+        notes.setdefault(sources[method], []).append(method)
+    lines = [f"- {', '.join(methods)}: {source}." for source, methods in notes.items()]
+    return _table(header, rows) + (["", "Published rows:", *lines] if lines else [])
 
 
 def _dataset_key(record):
@@ -109,49 +122,50 @@ def _train_dataset(entries):
     return next(iter(entries.values()))["train_dataset"]
 
 
-def _published_block(entries):
-    """The paper's training set whose rows of Tables 2-3 sit beside ours, and a line saying which it is."""
-    block = paper.PAPER_TRAINING.get(_train_dataset(entries))
-    return block, f"Published rows: models trained on {block or 'none comparable'}."
-
-
-def _dataset_table(entries, metrics, formats, published):
+def _dataset_table(entries, mode, metrics, formats):
     """One column per test dataset, the `metrics` (e.g. "acc", "auc") of each under it."""
     columns = _columns(entries, _dataset_key)
     labels = [(dataset_label(tag), paper.PAPER_COLUMNS.get(tag)) for tag in columns]
     ours = _ours(entries, columns, _dataset_key, lambda r, level: tuple(r[level][m] for m in metrics))
-    return _comparison(labels, [m.upper() for m in metrics], formats, published, ours)
+    rows = published(mode, _train_dataset(entries))
+    return _comparison(labels, [m.upper() for m in metrics], formats, rows, ours)
 
 
 def _intra(entries):
-    table = _dataset_table(entries, ("acc", "auc"), (_percent, _fraction), paper.TABLE1)
+    table = _dataset_table(entries, "intra", ("acc", "auc"), (_percent, _fraction))
     return ["## Intra-dataset (paper Table 1)", *table]
 
 
 def _cross(entries):
-    block, note = _published_block(entries)
-    table = _dataset_table(entries, ("auc", "eer"), (_fraction, _fraction), paper.TABLE2.get(block, {}))
-    return ["## Cross-dataset (paper Table 2)", note, "", *table]
+    table = _dataset_table(entries, "cross", ("auc", "eer"), (_fraction, _fraction))
+    return ["## Cross-dataset (paper Table 2)", *table]
 
 
 def _robustness(entries):
-    block, note = _published_block(entries)
     columns = _columns(entries, _condition_key, lambda r: "skipped" not in r and r["condition"] != CLEAN)
     labels = [(condition_label(r["condition"], r["strength"]), r["condition"]) for r in columns.values()]
     pick = lambda r, level: (r["delta"][level]["acc"], r["delta"][level]["auc"])  # noqa: E731
     ours = _ours(entries, columns, _condition_key, pick)
     formats = (_signed_percent, _signed_fraction)
-    table = _comparison(labels, ("ΔACC", "ΔAUC"), formats, paper.TABLE3.get(block, {}), ours)
-    return ["## Robustness (paper Table 3)", note, "", *table]
+    table = _comparison(labels, ("ΔACC", "ΔAUC"), formats, published("robustness", _train_dataset(entries)), ours)
+    return ["## Robustness (paper Table 3)", *table]
 
 
 def _about(entries):
-    """Which file each model name stands for, and its ACC threshold."""
+    """Which file each model name stands for, its ACC threshold, and the protocol of each model's rows (one
+    card for the models that share it, e.g. `best.keras` and its exports)."""
     lines = [f"Trained on {dataset_label(_train_dataset(entries))}. Models:"]
+    cards = {}
     for name, evaluation in entries.items():
         thresholds = sorted({r["frame"]["threshold"] for r in evaluation["datasets"] if "skipped" not in r})
         threshold = f", ACC threshold {', '.join(map(str, thresholds))}" if thresholds else ""
         lines.append(f"- `{name}`: `{evaluation['model']}`{threshold}")
+        card = evaluation.get("protocol")
+        key = json.dumps(card and shared_card(card), sort_keys=True)
+        cards.setdefault(key, (card, []))[1].append(f"`{name}`")
+    for card, names in cards.values():
+        lines += ["", f"Protocol ({', '.join(names)}):"]
+        lines += NO_CARD if card is None else card_lines(card)
     return lines
 
 
@@ -174,8 +188,13 @@ def _details(entries):
         for record in evaluation["datasets"]:
             if "skipped" in record:
                 skipped.append(f"- {dataset_label(record['dataset'])} skipped ({name}): {record['skipped']}")
-            else:
-                rows += _detail_rows(name, record)
+                continue
+            rows += _detail_rows(name, record)
+            if record.get("instead_of") and record["condition"] == CLEAN:
+                skipped.append(
+                    f"- {dataset_label(record['dataset'])} scored for {dataset_label(record['instead_of'])} "
+                    f"({name}): `{record['instead_of']}` is not prepared, `{record['dataset']}` is"
+                )
     return ["", "N counts frames at frame level and videos at video level.", "", *_table(header, rows), "", *skipped]
 
 

@@ -22,14 +22,15 @@ import matplotlib.cbook
 import numpy as np
 from skimage import data as skimage_data
 
-from pel_keras.data.datasets.records import stable_fraction
+from pel_keras.data.datasets.source_records import stable_fraction
 from pel_keras.data.decoding import read_image
 from pel_keras.data.faces import DEFAULT_MARGIN, Face, crop_face, detect_faces, make_detector
-from pel_keras.data.manifest import COLUMNS, MANIFEST, csv_text
-from pel_keras.data.media import MediaError, is_image, list_images, list_media
+from pel_keras.data.manifest import COLUMNS, MANIFEST, SETTINGS, csv_text
+from pel_keras.data.media_files import MediaError, is_image, list_images, list_media
 from pel_keras.data.sbi import SBIConfig, pseudo_fake_pair
 from pel_keras.files.atomic import atomic_write
 
+DETECTOR = "yunet"
 # Share of the user's images kept out of training: the unseen faces of the held-out AUC.
 USER_HELD_OUT = 0.2
 # YuNet's landmarks, mirrored: right eye <-> left eye, right mouth corner <-> left mouth corner.
@@ -62,7 +63,7 @@ class DemoConfig:
 
 
 def _user_images(real_dir):
-    """The images below ``real_dir`` (:func:`~pel_keras.data.media.list_media`'s media, frame folders
+    """The images below ``real_dir`` (:func:`~pel_keras.data.media_files.list_media`'s media, frame folders
     opened up); what is not read is reported with the reason."""
     listing = list_media(real_dir)
     paths, skipped = [], list(listing.skipped)
@@ -167,7 +168,7 @@ def _write_video(out_dir, video, frames, label, split, source):
 
 def _detected(faces):
     """``{source: (image, largest face)}``; a user image without a face is reported and skipped."""
-    detector = make_detector("yunet")
+    detector = make_detector(DETECTOR)
     found, skipped = {}, []
     for source, image in faces:
         detections = detect_faces(image, detector, channels="rgb")
@@ -205,7 +206,7 @@ def _split_rows(out_dir, found, split, count, config, sbi):
 
 
 def build_demo_dataset(data_dir, config=DemoConfig(), real_dir=None, tag="demo", sbi=SBIConfig()):
-    """Writes ``data_dir/<tag>/`` (PNG crops + ``manifest.csv``) unless it exists with this config.
+    """Writes ``data_dir/<tag>/`` (PNG crops, ``manifest.csv``, ``prepare.json``) unless it exists with this config.
 
     ``sbi`` makes the validation and test fakes; train with the same settings (``train.py --sbi_*``).
 
@@ -232,5 +233,7 @@ def build_demo_dataset(data_dir, config=DemoConfig(), real_dir=None, tag="demo",
         rows += _split_rows(partial, found, split, count, config, sbi)
     atomic_write(os.path.join(partial, MANIFEST), csv_text(COLUMNS, rows))
     atomic_write(os.path.join(partial, "demo_config.json"), json.dumps(settings, indent=1))
+    crops = {"frames": config.frames, "size": config.size, "margin": config.margin, "detector": DETECTOR}
+    atomic_write(os.path.join(partial, SETTINGS), json.dumps(crops, indent=2))  # as prepare.py records its crops
     os.replace(partial, out_dir)
     return os.path.join(out_dir, MANIFEST)

@@ -16,12 +16,14 @@ _COLUMNS = ("path", "label", "video", "split")
 
 @dataclasses.dataclass(frozen=True)
 class TestSet:
-    """The rows (absolute paths) of one split of a prepared dataset, after the frames-per-video cap."""
+    """The rows (absolute paths) of one split of a prepared dataset, after the frames-per-video cap;
+    `instead_of` names the dataset asked for when this one, another compression of it, stands in for it."""
 
     dataset: str
     manifest: str
     split: str
     rows: tuple
+    instead_of: str | None = None
 
 
 def manifest_path(data_dir, dataset):
