@@ -1,8 +1,12 @@
 """The one backend-specific piece the layer and model tests need, and the mark for tests that need
 TensorFlow itself: the suite runs on the backend that ``KERAS_BACKEND`` chooses."""
 
+import os
+
 import keras
 import pytest
+
+from pel_keras.training.keras_checkpoints import checkpoint_folders
 
 BACKEND = keras.backend.backend()
 
@@ -59,3 +63,14 @@ def apply_gradients(optimizer, gradients, variables):
     new_values, new_state = optimizer.stateless_apply(state, gradients, [v.value for v in variables])
     for variable, value in zip([*variables, *optimizer.variables], [*new_values, *new_state]):
         variable.assign(value)
+
+
+def latest_checkpoint(workdir):
+    """The latest checkpoint's path in the backend's format (TensorFlow's, or Keras weight files), or None."""
+    folder = os.path.join(workdir, "checkpoints")
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        return tf.train.latest_checkpoint(folder) if os.path.exists(os.path.join(folder, "checkpoint")) else None
+    folders = checkpoint_folders(folder)
+    return folders[-1] if folders else None

@@ -38,7 +38,16 @@ def test_the_wheel_holds_the_split_files_and_declares_the_floor_and_the_extras(w
     assert not any(name.startswith(("tests/", "benchmarks/")) for name in names)
     required = sorted(re.split("[<>=]", r)[0] for r in message.get_all("Requires-Dist") if "extra ==" not in r)
     assert required == ["numpy", "opencv-python-headless", "yuface"]
-    assert set(message.get_all("Provides-Extra")) == {"keras", "tensorflow", "jax", "export", "edge", "app", "beam", "dev"}
+    assert set(message.get_all("Provides-Extra")) == {
+        "keras",
+        "tensorflow",
+        "jax",
+        "export",
+        "edge",
+        "app",
+        "beam",
+        "dev",
+    }
 
 
 def test_installed_apart_from_the_checkout_it_imports_from_any_folder_and_builds_a_model(wheel, tmp_path):
