@@ -41,6 +41,7 @@ def test_the_wheel_holds_the_split_files_and_declares_the_floor_and_the_extras(w
     assert set(message.get_all("Provides-Extra")) == {
         "keras",
         "tensorflow",
+        "jax",
         "export",
         "edge",
         "app",

@@ -1,6 +1,6 @@
-"""train.py end to end on a small generated dataset, the full two-stream PEL (B0, 32 px): killed with
-SIGKILL after its first checkpoint, started again with the same command, it resumes and finishes; the
-loss falls, and best.keras reloads and scores val as recorded."""
+"""train.py end to end on a small generated dataset, the full two-stream PEL (B0, 32 px), on the backend
+``KERAS_BACKEND`` chooses: killed with SIGKILL after its first checkpoint, started again with the same
+command, it resumes and finishes; the loss falls, and best.keras reloads and scores val as recorded."""
 
 import glob
 import json
@@ -15,7 +15,7 @@ import cv2
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
+from backends import BACKEND, latest_checkpoint
 from training_data import write_dataset
 
 from pel_keras.training import TrainConfig
@@ -51,24 +51,34 @@ def train_command(data_dir, workdir):
     ]  # drop-connect and dropout make 18 steps too noisy to judge
 
 
-def kill_after_first_checkpoint(command, workdir, timeout=600):
+def kill_after_first_checkpoint(command, workdir, timeout=900):
     """Starts ``command``, SIGKILLs it as soon as a checkpoint is written; returns the checkpoint's step."""
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + timeout
-    while not os.path.exists(os.path.join(workdir, "checkpoints", "checkpoint")):
+    while latest_checkpoint(workdir) is None:
         assert process.poll() is None and time.monotonic() < deadline, "no checkpoint before the run ended"
         time.sleep(0.2)
     os.kill(process.pid, signal.SIGKILL)
     assert process.wait() == -signal.SIGKILL
-    return int(tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints")).rsplit("-", 1)[1])
+    return checkpoint_counts(workdir)[0]
 
 
-def checkpoint_value(workdir, name_part):
-    """The value of the one variable of the latest checkpoint whose key contains ``name_part``."""
-    path = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
-    keys = [key for key, _ in tf.train.list_variables(path) if name_part in key]
-    assert len(keys) == 1, keys
-    return int(tf.train.load_checkpoint(path).get_tensor(keys[0]))
+def checkpoint_counts(workdir):
+    """``(step, Adam's iterations)`` stored in the latest checkpoint."""
+    path = latest_checkpoint(workdir)
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        def value(name_part):
+            keys = [key for key, _ in tf.train.list_variables(path) if name_part in key]
+            assert len(keys) == 1, keys
+            return int(tf.train.load_checkpoint(path).get_tensor(keys[0]))
+
+        return value("step/"), value("iteration")
+    with open(os.path.join(path, "position.json")) as f:
+        step = json.load(f)["step"]
+    with np.load(os.path.join(path, "optimizer.npz")) as optimizer:
+        return step, int(optimizer["0"])  # the optimizer's first variable is its iteration count
 
 
 @pytest.mark.slow
@@ -84,8 +94,7 @@ def test_killed_run_resumes_learns_and_selects_best_on_val(tmp_path):
     assert re.search(rf"Resuming from \S+ckpt-{killed_at}: step {killed_at}, ", second.stdout)
     records = [json.loads(line) for line in open(workdir / "metrics.jsonl")]
     assert [(r["epoch"], r["step"]) for r in records] == [(e + 1, (e + 1) * STEPS) for e in range(EPOCHS)]
-    assert checkpoint_value(str(workdir), "step/") == STEPS * EPOCHS
-    assert checkpoint_value(str(workdir), "iteration") == STEPS * EPOCHS  # Adam's count went on, too
+    assert checkpoint_counts(str(workdir)) == (STEPS * EPOCHS, STEPS * EPOCHS)  # Adam's count went on, too
     assert records[-1]["train_loss"] < min(records[0]["train_loss"], 0.5)  # chance: log(2) = 0.69
 
     config = TrainConfig.from_json(open(workdir / "config.json").read())

@@ -1,5 +1,6 @@
 """The training library's parts: frame selection, validation metrics, checkpoints, resumability checks,
-training-only model switches, and the NaN guard on a real run."""
+training-only model switches, and the NaN guard on a real run (on the backend ``KERAS_BACKEND`` chooses;
+the portable checkpoints have their own tests, test_keras_checkpoints.py)."""
 
 import os
 
@@ -7,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from backends import latest_checkpoint, needs_tensorflow
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from pel_keras.data.manifest import select_frames
@@ -14,6 +16,7 @@ from pel_keras.training import TrainConfig, fit
 from pel_keras.training.checkpoints import Checkpointer
 from pel_keras.training.model import all_layers, build_training_model
 from pel_keras.training.optimizer import make_optimizer
+from pel_keras.training.strategy import select_strategy
 from pel_keras.training.validation import metrics
 from pel_keras.training.workdir import check_resumable, write_settings
 
@@ -55,6 +58,7 @@ def test_validation_metrics_against_sklearn_and_keras():
     assert np.isnan(metrics(probabilities[:5], labels[:5], videos[:5])["video_threshold"])  # one class: none
 
 
+@needs_tensorflow
 def test_checkpoints_restore_weights_optimizer_step_and_epoch(tmp_path):
     def build():
         model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), keras.layers.BatchNormalization()])
@@ -123,6 +127,6 @@ def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
         return tf.data.Dataset.from_tensor_slices((images[:8], labels[:8], np.arange(8))).batch(4)
 
     with pytest.raises(FloatingPointError, match=r"loss is nan at step 4 .*last good checkpoint is .*ckpt-2"):
-        fit(config, tf.distribute.get_strategy(), train_data, val_data, ["v"] * 8, config.steps_per_epoch)
-    assert tf.train.latest_checkpoint(os.path.join(tmp_path, "checkpoints")).endswith("ckpt-2")
+        fit(config, select_strategy(), train_data, val_data, ["v"] * 8, config.steps_per_epoch)
+    assert latest_checkpoint(str(tmp_path)).endswith("ckpt-2")
     assert not any(os.path.exists(tmp_path / name) for name in ("best.keras", "last.keras"))

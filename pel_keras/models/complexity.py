@@ -1,11 +1,6 @@
 """Model size and cost: parameter counts and FLOPs (multiply-add = 2 FLOPs), per stream."""
 
-import tensorflow as tf
-
-
-@tf.autograph.experimental.do_not_convert
-def _inference(model, images):
-    return model(images, training=False)
+import keras
 
 
 def count_flops(model, batch_size=1):
@@ -13,10 +8,23 @@ def count_flops(model, batch_size=1):
 
     Counted by TensorFlow's graph profiler on the traced inference graph: convolutions and matmuls as
     2 FLOPs per multiply-add, plus the element-wise ops it has statistics for (batch norm, activations,
-    additions). Min/max comparisons of the median filter are not counted.
+    additions). Min/max comparisons of the median filter are not counted. XLA counts differently (it
+    skips the zero padding), so the count is TensorFlow's, whatever backend trains the model.
+
+    Raises:
+        RuntimeError: Keras runs on another backend than TensorFlow (the graph profiler traces TensorFlow
+            ops only).
     """
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError(
+            f"count_flops counts with TensorFlow's graph profiler, but Keras runs on {keras.backend.backend()}: "
+            "run it with KERAS_BACKEND=tensorflow"
+        )
+    import tensorflow as tf
+
+    inference = tf.autograph.experimental.do_not_convert(lambda images: model(images, training=False))
     spec = tf.TensorSpec((batch_size, *model.input_shape[1:]), tf.float32)
-    graph = tf.function(lambda images: _inference(model, images)).get_concrete_function(spec).graph
+    graph = tf.function(inference).get_concrete_function(spec).graph
     builder = tf.compat.v1.profiler.ProfileOptionBuilder
     options = builder(builder.float_operation()).with_empty_output().build()
     return tf.compat.v1.profiler.profile(graph=graph, options=options).total_float_ops

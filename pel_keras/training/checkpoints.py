@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from pel_keras.files.atomic import remove_path, reporting_a_full_disk
 from pel_keras.run_folder import CHECKPOINTS
+from pel_keras.training.keras_checkpoints import checkpoint_folders
 from pel_keras.training.workdir import damaged
 
 NAME = "ckpt"  # CheckpointManager's file names: ckpt-<step>.index, ckpt-<step>.data-*
@@ -58,6 +59,12 @@ class Checkpointer:
         """
         state_file = os.path.join(self.directory, STATE)
         if not os.path.exists(state_file):
+            if checkpoint_folders(self.directory):
+                raise ValueError(
+                    f"--workdir: {self.directory} holds Keras weight checkpoints (a run trained on another "
+                    "Keras backend), which this one resumes only from its own: resume it with the "
+                    "KERAS_BACKEND it was trained with (environment.json names it), or train in a new --workdir."
+                )
             return None
         state = tf.train.get_checkpoint_state(self.directory)
         if state is None:
@@ -72,6 +79,20 @@ class Checkpointer:
         except IndexError as error:  # TensorFlow's "Read less bytes than requested"
             raise _damaged(path, "a data file is shorter than its index says (cut short)") from error
         return path
+
+    def position(self):
+        """``(step, epoch)``: where the run stands (0, 0 before a restore)."""
+        return int(self.step.numpy()), int(self.epoch.numpy())
+
+    def latest(self):
+        """The path of the latest checkpoint, or None."""
+        return self.manager.latest_checkpoint
+
+    def save_at(self, step, epoch):
+        """Sets the counters to ``step`` and ``epoch`` and saves (see :meth:`save`)."""
+        self.step.assign(step)
+        self.epoch.assign(epoch)
+        return self.save()
 
     def save(self):
         """Writes a checkpoint numbered by the current step; returns its path on the chief.

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from pel_keras.run_folder import LAST, LOGS
 from pel_keras.training import workdir as files
-from pel_keras.training.steps import make_predict_step, make_train_step
+from pel_keras.training.backend_parts import steps
 from pel_keras.training.summaries import Summaries
 from pel_keras.training.validation import validate
 
@@ -20,10 +20,12 @@ class Trainer:
 
     Args:
         config: the :class:`~pel_keras.training.train_config.TrainConfig`.
-        strategy: the ``tf.distribute`` strategy under whose scope ``model`` and ``optimizer`` were built.
+        strategy: the ``tf.distribute`` strategy (on JAX a
+            :class:`~pel_keras.training.jax_strategy.JaxDevices`) under whose scope ``model`` and
+            ``optimizer`` were built.
         model, optimizer: built; their state restored by ``checkpointer`` when resuming.
-        checkpointer: a :class:`~pel_keras.training.checkpoints.Checkpointer`, whose ``step`` and
-            ``epoch`` say where to start.
+        checkpointer: the backend's checkpointer (see :func:`~pel_keras.training.backend_parts.checkpointer_class`),
+            whose ``position()`` says where to start.
         steps_per_epoch: optimizer steps per epoch.
         chief: whether this process writes models, metrics and TensorBoard logs.
     """
@@ -31,10 +33,11 @@ class Trainer:
     def __init__(self, config, strategy, model, optimizer, checkpointer, steps_per_epoch, chief):
         self.config, self.strategy, self.model, self.chief = config, strategy, model, chief
         self.checkpointer, self.steps_per_epoch = checkpointer, steps_per_epoch
+        make_train_step, make_predict_step = steps()
         self.train_step = make_train_step(model, optimizer, strategy, config.batch_size, config.weight_decay)
         self.predict_step = make_predict_step(model, strategy)
         self.summaries = Summaries(os.path.join(config.workdir, LOGS), chief)
-        self.step, self.epoch = int(checkpointer.step.numpy()), int(checkpointer.epoch.numpy())
+        self.step, self.epoch = checkpointer.position()
         self.last_checkpoint = None
 
     def run(self, train_data, val_dataset, val_videos):
@@ -94,7 +97,7 @@ class Trainer:
         """Stops the run on a NaN or infinite loss, before anything is written from the broken weights."""
         if math.isfinite(loss):
             return
-        kept = self.last_checkpoint or self.checkpointer.manager.latest_checkpoint or "none yet"
+        kept = self.last_checkpoint or self.checkpointer.latest() or "none yet"
         raise FloatingPointError(
             f"Training loss is {loss} at step {self.step} (epoch {self.epoch + 1}); stopping. Nothing was "
             f"saved after the failure: the last good checkpoint is {kept}. Running the same command again "
@@ -133,6 +136,4 @@ class Trainer:
         )
 
     def save_checkpoint(self):
-        self.checkpointer.step.assign(self.step)
-        self.checkpointer.epoch.assign(self.epoch)
-        self.last_checkpoint = self.checkpointer.save()
+        self.last_checkpoint = self.checkpointer.save_at(self.step, self.epoch)

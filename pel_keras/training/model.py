@@ -17,7 +17,16 @@ def precision_policy(mixed_precision):
     loss scaling)."""
     if not mixed_precision:
         return "float32"
-    return "mixed_float16" if tf.config.list_logical_devices("GPU") else "mixed_bfloat16"
+    return "mixed_float16" if has_gpu() else "mixed_bfloat16"
+
+
+def has_gpu():
+    """Whether the Keras backend computes on a GPU."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return jax.devices()[0].platform == "gpu"
+    return bool(tf.config.list_logical_devices("GPU"))
 
 
 def all_layers(model):

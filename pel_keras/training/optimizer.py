@@ -13,7 +13,6 @@ differs by at most a relative ``eps / sqrt(v_hat)``, nothing for weights with no
 """
 
 import keras
-import tensorflow as tf
 
 ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-8
 SCHEDULES = ("constant", "cosine")
@@ -39,22 +38,9 @@ def make_optimizer(learning_rate, loss_scaling=False, schedule="constant", total
 
 
 def l2_penalty(variables, weight_decay):
-    """``weight_decay / 2 * sum(w**2)`` over ``variables`` (float32), whose gradient is ``weight_decay * w``."""
+    """``weight_decay / 2 * sum(w**2)`` over ``variables`` (float32), whose gradient is ``weight_decay * w``;
+    ``keras.ops``, so it serves every backend's step (variables or their values)."""
     if not weight_decay:
-        return tf.constant(0.0)
-    squares = [tf.reduce_sum(tf.square(tf.cast(v, tf.float32))) for v in variables]
-    return 0.5 * weight_decay * tf.add_n(squares)
-
-
-def agree_on_finite(gradients):
-    """Makes every replica see non-finite gradients when any replica has them (call in a replica context).
-
-    ``LossScaleOptimizer`` decides per replica whether to apply or skip a step; replicas that disagree
-    would apply different updates (or wait forever in the gradient all-reduce). A one-number all-reduce
-    turns one replica's overflow into a skipped step everywhere.
-    """
-    finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in gradients if g is not None])
-    context = tf.distribute.get_replica_context()
-    overflowing = context.all_reduce(tf.distribute.ReduceOp.SUM, 1.0 - tf.cast(finite, tf.float32))
-    poison = tf.where(overflowing > 0, float("nan"), 1.0)
-    return [None if g is None else g * tf.cast(poison, g.dtype) for g in gradients]
+        return keras.ops.zeros((), "float32")
+    squares = [keras.ops.sum(keras.ops.square(keras.ops.cast(v, "float32"))) for v in variables]
+    return 0.5 * weight_decay * keras.ops.sum(keras.ops.stack(squares))

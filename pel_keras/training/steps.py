@@ -7,7 +7,7 @@ in Keras 3 (keras-team/keras#20585), and one loop serves one device, local GPUs 
 import keras
 import tensorflow as tf
 
-from pel_keras.training.optimizer import agree_on_finite, l2_penalty
+from pel_keras.training.optimizer import l2_penalty
 
 
 def make_train_step(model, optimizer, strategy, global_batch_size, weight_decay):
@@ -53,3 +53,17 @@ def make_predict_step(model, strategy):
         return tuple(strategy.gather(value, axis=0) for value in (probabilities, labels, index))
 
     return predict_step
+
+
+def agree_on_finite(gradients):
+    """Makes every replica see non-finite gradients when any replica has them (call in a replica context).
+
+    ``LossScaleOptimizer`` decides per replica whether to apply or skip a step; replicas that disagree
+    would apply different updates (or wait forever in the gradient all-reduce). A one-number all-reduce
+    turns one replica's overflow into a skipped step everywhere.
+    """
+    finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in gradients if g is not None])
+    context = tf.distribute.get_replica_context()
+    overflowing = context.all_reduce(tf.distribute.ReduceOp.SUM, 1.0 - tf.cast(finite, tf.float32))
+    poison = tf.where(overflowing > 0, float("nan"), 1.0)
+    return [None if g is None else g * tf.cast(poison, g.dtype) for g in gradients]

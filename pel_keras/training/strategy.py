@@ -5,11 +5,14 @@
   :func:`select_strategy` first.
 - Otherwise several local GPUs: ``MirroredStrategy`` over all of them.
 - Otherwise the default strategy (one device: the GPU if there is one, else the CPU).
+
+On the JAX backend, one JAX device (:class:`~pel_keras.training.jax_strategy.JaxDevices`).
 """
 
 import json
 import os
 
+import keras
 import tensorflow as tf
 
 
@@ -21,6 +24,10 @@ def cluster_size():
 
 def select_strategy():
     """The strategy for this process, from ``TF_CONFIG`` and the local GPUs (see the module docstring)."""
+    if keras.backend.backend() == "jax":
+        from pel_keras.training.jax_strategy import JaxDevices
+
+        return JaxDevices()
     if cluster_size() > 1:
         return tf.distribute.MultiWorkerMirroredStrategy()
     if len(tf.config.list_logical_devices("GPU")) > 1:
@@ -47,10 +54,11 @@ def task_name(strategy):
 
 
 def strategy_name(strategy):
-    """``MultiWorkerMirroredStrategy``, ``MirroredStrategy`` or ``OneDevice`` (the default strategy)."""
+    """``MultiWorkerMirroredStrategy``, ``MirroredStrategy``, ``OneDevice`` (the default strategy) or, on JAX,
+    ``JaxDevices``."""
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return "MultiWorkerMirroredStrategy"  # its class is CollectiveAllReduceStrategy
-    return "OneDevice" if strategy is tf.distribute.get_strategy() else type(strategy).__name__
+    return "OneDevice" if strategy is tf.distribute.get_strategy() else type(strategy).__name__  # JaxDevices too
 
 
 def check_batch_size(strategy, batch_size):

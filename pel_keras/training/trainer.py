@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from pel_keras.run_folder import RUN_MANIFEST
 from pel_keras.training import workdir as files
-from pel_keras.training.checkpoints import Checkpointer
+from pel_keras.training.backend_parts import backend, checkpointer_class
 from pel_keras.training.loop import Trainer
 from pel_keras.training.model import build_training_model, precision_policy
 from pel_keras.training.optimizer import make_optimizer
@@ -36,7 +36,7 @@ def train(config, strategy=None):
         config: a :class:`~pel_keras.training.train_config.TrainConfig`.
         strategy: a ``tf.distribute`` strategy; default :func:`~pel_keras.training.strategy.select_strategy`
             (``MultiWorkerMirroredStrategy`` under ``TF_CONFIG``, ``MirroredStrategy`` over several local
-            GPUs, else one device).
+            GPUs, else one device; on JAX one JAX device).
 
     Returns:
         The run's per-epoch records (the lines of ``RUN/metrics.jsonl``).
@@ -47,7 +47,9 @@ def train(config, strategy=None):
             crops of the data are missing or not whole (an UnreadableCropsError naming them).
         FileNotFoundError: ``--data_dir`` or the dataset's manifest is missing.
         FloatingPointError: the loss became NaN (the last good checkpoint is kept).
+        RuntimeError: the Keras backend is one training does not run on.
     """
+    backend()
     strategy = strategy or select_strategy()
     check_batch_size(strategy, config.batch_size)
     dataset_manifest(config)  # a missing dataset is named before the run folder is made
@@ -102,16 +104,13 @@ def _fit(config, strategy, train_data, val_dataset_fn, val_videos, steps_per_epo
         keras.utils.set_random_seed(config.seed)
         model, optimizer = build_model_and_optimizer(config, strategy, config.epochs * steps_per_epoch)
         with strategy.scope():
-            checkpointer = Checkpointer(
+            checkpointer = checkpointer_class()(
                 config.workdir, is_chief(strategy), task_name(strategy), model, optimizer, config.keep_checkpoints
             )
         resumed_from = checkpointer.restore()
         if is_chief(strategy) and resumed_from:
-            print(
-                f"Resuming from {resumed_from}: step {int(checkpointer.step.numpy())}, "
-                f"{int(checkpointer.epoch.numpy())} epochs done.",
-                flush=True,
-            )
+            step, epoch = checkpointer.position()
+            print(f"Resuming from {resumed_from}: step {step}, {epoch} epochs done.", flush=True)
         if is_chief(strategy):
             environment = _environment(strategy, policy, steps_per_epoch, resumed_from, data_info or {})
             files.write_settings(config, environment)
@@ -140,11 +139,20 @@ def _environment(strategy, policy, steps_per_epoch, resumed_from, data_info):
         "strategy": strategy_name(strategy),
         "replicas": strategy.num_replicas_in_sync,
         "workers": cluster_size(),
-        "devices": [d.name for d in tf.config.list_logical_devices()],
         "precision_policy": policy,
         "steps_per_epoch": steps_per_epoch,
         "resumed_from": resumed_from,
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
+        **_backend_environment(),
         **data_info,
     }
+
+
+def _backend_environment():
+    """The Keras backend, the devices it computes on, and (on JAX) JAX's version."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return {"backend": "jax", "devices": [str(d) for d in jax.devices()], "jax": jax.__version__}
+    return {"backend": keras.backend.backend(), "devices": [d.name for d in tf.config.list_logical_devices()]}

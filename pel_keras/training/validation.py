@@ -8,13 +8,13 @@ EPSILON = 1e-7  # Keras' clipping of probabilities in binary cross-entropy
 
 
 def predict(predict_step, dataset):
-    """Runs ``predict_step`` over a distributed dataset of ``(images, labels, index)``.
+    """Runs ``predict_step`` over a distributed dataset of ``(images, labels, index)`` (tensors or arrays).
 
     Returns:
         ``(probabilities, labels, index)`` as flat numpy arrays, in no particular order.
     """
     outputs = [predict_step(*batch) for batch in dataset]
-    return tuple(np.concatenate([np.ravel(output[i].numpy()) for output in outputs]) for i in range(3))
+    return tuple(np.concatenate([np.ravel(np.asarray(output[i])) for output in outputs]) for i in range(3))
 
 
 def auc(labels, scores):

@@ -1,0 +1,38 @@
+"""The JAX counterpart of a ``tf.distribute`` strategy, as far as the training loop uses one: the replicas,
+a scope, the input as numpy batches, and where a batch goes.
+
+The input is still the ``tf.data`` pipeline of :mod:`pel_keras.data.pipeline` (TensorFlow must be
+installed for it), its batches handed over as numpy arrays.
+"""
+
+import contextlib
+
+import tensorflow as tf
+
+
+class NumpyBatches:
+    """The batches of ``dataset_fn(input_context)`` as tuples of numpy arrays; iterable again and again."""
+
+    def __init__(self, dataset_fn):
+        self.dataset = dataset_fn(tf.distribute.InputContext())
+
+    def __iter__(self):
+        return self.dataset.as_numpy_iterator()
+
+
+class JaxDevices:
+    """One JAX device (the first: a GPU or TPU where JAX has one, else the CPU), one process."""
+
+    num_replicas_in_sync = 1
+
+    def scope(self):
+        """A context for building the model and the optimizer (nothing to enter on one device)."""
+        return contextlib.nullcontext()
+
+    def distribute_datasets_from_function(self, dataset_fn):
+        """The whole global batch for the one device: ``dataset_fn``'s batches as numpy arrays."""
+        return NumpyBatches(dataset_fn)
+
+    def place(self, arrays):
+        """The arrays of a batch as the steps take them (as they are: ``jax.jit`` moves them)."""
+        return arrays

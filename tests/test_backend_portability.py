@@ -1,0 +1,73 @@
+"""A ``.keras`` model built on TensorFlow loads and predicts the same probabilities on JAX, through the
+project's predictor and ``predict.py``'s scorer (with heatmaps), in a process where TensorFlow cannot be
+imported."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+from backends import needs_tensorflow
+
+import pel_keras
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Run on the other backend: any import of TensorFlow fails there, as on a host that has none.
+PREDICT_WITHOUT_TENSORFLOW = """
+import sys
+
+class NoTensorFlow:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "tensorflow":
+            raise ImportError("TensorFlow is not installed here")
+
+sys.meta_path.insert(0, NoTensorFlow())
+import keras
+import numpy as np
+from pel_keras.inference.predictors import load_predictor
+from pel_keras.prediction.scorer import Scorer
+
+model, images, out = sys.argv[1:]
+assert keras.backend.backend() == "jax", keras.backend.backend()
+probabilities, maps = Scorer(model, heatmaps=True)(np.load(images))
+assert maps is not None and np.all(np.isfinite(maps))
+np.save(out, np.stack([load_predictor(model)(np.load(images)), probabilities]))
+assert "tensorflow" not in sys.modules
+"""
+
+
+@needs_tensorflow
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
+def test_a_tensorflow_built_model_predicts_the_same_probabilities_on_jax(tmp_path):
+    model = pel_keras.build_model("efficientnet_tiny", image_size=32, weights=None)
+    images = np.random.default_rng(0).uniform(0, 255, (6, 32, 32, 3)).astype("float32")
+    # An untrained head says about 0.5 to everything; fit it so the six probabilities spread over (0, 1).
+    classifier = model.get_layer("classifier")
+    pooled = keras.ops.convert_to_numpy(keras.Model(model.input, classifier.input)(images, training=False))
+    logits = np.linspace(-3.0, 3.0, len(images))
+    kernel = np.linalg.lstsq(pooled - pooled.mean(0), logits, rcond=None)[0]
+    classifier.set_weights([kernel[:, None].astype("float32"), -pooled.mean(0, keepdims=True) @ kernel])
+    expected = keras.ops.convert_to_numpy(model(images, training=False))[:, 0]
+    np.testing.assert_allclose(expected, 1 / (1 + np.exp(-logits)), atol=1e-3)
+    model.save(tmp_path / "best.keras")
+    np.save(tmp_path / "images.npy", images)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PREDICT_WITHOUT_TENSORFLOW,
+            *(str(tmp_path / n) for n in ("best.keras", "images.npy", "jax.npy")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+        env={**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": ROOT},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for probabilities in np.load(tmp_path / "jax.npy"):  # the predictor's, then the scorer's
+        np.testing.assert_allclose(probabilities, expected, atol=1e-5, rtol=0)
