@@ -140,15 +140,27 @@ def test_the_preset_holds_the_model_its_settings_checksums_and_model_card(run):
     assert "@inproceedings{gu2022exploiting" in card
 
 
-def test_a_fresh_process_loads_it_by_path_and_offline_hf_uri_and_scores_as_best_keras(run, inputs, tmp_path):
+def _kaggle_cache(root, preset):
+    """kagglehub's cache holding Kaggle Models' `owner/pel/keras/ffpp` version 2 as `model_download` leaves it:
+    the files under `models/owner/pel/keras/ffpp/2/` and the marker `2.complete` beside them."""
+    variation = root / "models" / "owner" / "pel" / "keras" / "ffpp"
+    shutil.copytree(preset, variation / "2")
+    (variation / "2.complete").touch()
+    return variation / "2"
+
+
+def test_a_fresh_process_loads_it_by_path_and_offline_hub_uris_and_scores_as_best_keras(run, inputs, tmp_path):
     workdir, preset = run
     crops, image, crops_file = inputs
     copied = str(tmp_path / "elsewhere" / "pel")
     shutil.copytree(preset, copied)
     snapshot = _hub_cache(tmp_path / "hub", preset)
     (tmp_path / "script.py").write_text(SCRIPT)
-    sources = [copied, "hf://owner/pel", f"hf://owner/pel@{COMMIT}", "hf://owner/missing"]
+    kaggle = _kaggle_cache(tmp_path / "kaggle", preset)
+    sources = [copied, "hf://owner/pel", f"hf://owner/pel@{COMMIT}", "kaggle://owner/pel/keras/ffpp/2"]
+    sources += ["hf://owner/missing"]
     env = {"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HOME": str(tmp_path / "hf")}
+    env["KAGGLEHUB_CACHE"] = str(tmp_path / "kaggle")
     process = _run([crops_file, image, *sources], tmp_path, env, str(tmp_path / "script.py"))
     assert process.returncode == 0, process.stderr
     out = json.loads(process.stdout.splitlines()[-1])
@@ -157,11 +169,12 @@ def test_a_fresh_process_loads_it_by_path_and_offline_hf_uri_and_scores_as_best_
     assert abs(photo - default_margin) > 1e-3  # the margin matters, so the preset's must be the one used
     with open(os.path.join(preset, "metadata.json")) as file:
         threshold = json.load(file)["threshold"]["value"]
-    for source in sources[:3]:
+    for source in sources[:4]:
         np.testing.assert_allclose(out[source]["faces"], faces, atol=1e-5)
         assert out[source]["file"] == pytest.approx(photo, abs=1e-5)
         assert out[source]["threshold"] == threshold
     assert os.path.realpath(out["hf://owner/pel"]["folder"]) == os.path.realpath(snapshot)
+    assert os.path.realpath(out["kaggle://owner/pel/keras/ffpp/2"]["folder"]) == os.path.realpath(kaggle)
     assert "hf://owner/missing: cannot get the preset" in out["hf://owner/missing"]["error"]
 
 
