@@ -11,7 +11,9 @@ import trained_run
 
 import pel_keras
 from pel_keras.data.video import MediaError, read_frame
+from pel_keras.export.preset import preset_source, save_preset
 from pel_keras.testing import data_media
+from pel_keras.testing.scripts import run_script
 from pel_keras.visualization.cam import ClassActivationMaps
 from pel_keras.visualization.maps import enhancement_residual
 from pel_keras.visualization.paper_figures import make_figures, read_faces
@@ -62,6 +64,21 @@ def test_cli_writes_figures_2_to_4_with_the_mask_beside(run, media):
     for figure in figures:  # 2 rows x 4 columns (face, RGB, frequency, mask) of 2-inch panels at 100 dpi
         assert figure.shape == (2 * 200 + 60, 4 * 200, 3) and figure.std() > 30
     assert min(np.abs(a.astype(int) - b).mean() for a, b in [figures[:2], figures[1:], figures[::2]]) > 5
+
+
+def test_a_preset_of_the_model_draws_the_same_figures_into_the_current_folder(run, media, tmp_path):
+    preset = str(tmp_path / "preset")
+    save_preset(preset_source(model_path=str(run.directory / "best.keras")), preset)
+    script, images = os.path.join(ROOT, "visualize.py"), f"--images={media / 'real.png'},{media / 'fake.mp4'}"
+    by_run = run_script(script, f"--workdir={run.directory}", images, f"--output_dir={tmp_path / 'by_run'}")
+    by_preset = run_script(script, f"--model={preset}", images, cwd=tmp_path)  # figures go to ./figures
+    assert by_run.returncode == by_preset.returncode == 0, by_run.stderr + by_preset.stderr
+    names = sorted(os.listdir(tmp_path / "by_run"))
+    assert len(names) == 3 and sorted(os.listdir(tmp_path / "figures")) == names
+    assert sorted(os.listdir(preset)) == ["README.md", "metadata.json", "model.keras"]  # nothing written into it
+    for name in names:
+        drawn = [cv2.imread(str(tmp_path / folder / name)) for folder in ("by_run", "figures")]
+        np.testing.assert_array_equal(*drawn)
 
 
 def test_faces_and_masks_are_cropped_alike(media):
