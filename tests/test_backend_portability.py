@@ -1,6 +1,6 @@
 """A ``.keras`` model built on TensorFlow loads and predicts the same probabilities on JAX, through the
 project's predictor and ``predict.py``'s scorer (with heatmaps), in a process where TensorFlow cannot be
-imported."""
+imported; and one trained on JAX loads on TensorFlow and exports with the usual parity checks."""
 
 import importlib.util
 import os
@@ -38,6 +38,63 @@ assert maps is not None and np.all(np.isfinite(maps))
 np.save(out, np.stack([load_predictor(model)(np.load(images)), probabilities]))
 assert "tensorflow" not in sys.modules
 """
+
+
+# Train on JAX (Keras' own JAX trainer, a few Adam steps on every weight), then save: the model a JAX host
+# hands over.
+TRAIN_ON_JAX = """
+import sys
+
+import keras
+import numpy as np
+import pel_keras
+
+folder = sys.argv[1]
+assert keras.backend.backend() == "jax", keras.backend.backend()
+keras.utils.set_random_seed(0)
+model = pel_keras.build_model("efficientnet_tiny", image_size=32, weights=None)
+rng = np.random.default_rng(0)
+labels = (np.arange(16) % 2).astype("float32")[:, None]
+images = (rng.uniform(0, 127, (16, 32, 32, 3)) + 128 * labels[:, :, None, None]).astype("float32")  # fakes: bright
+model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="binary_crossentropy")
+model.fit(images, labels, batch_size=8, epochs=10, verbose=0)
+model.save(f"{folder}/best.keras")
+np.save(f"{folder}/images.npy", images)
+np.save(f"{folder}/jax.npy", keras.ops.convert_to_numpy(model(images, training=False))[:, 0])
+"""
+
+
+def _on_jax(script, *arguments):
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, arguments)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+        env={**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": ROOT},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@needs_tensorflow
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
+def test_a_model_trained_on_jax_predicts_the_same_on_tensorflow_and_exports_with_parity(tmp_path):
+    from pel_keras.export.all_formats import export_model
+    from pel_keras.export.source import load_source
+
+    _on_jax(TRAIN_ON_JAX, tmp_path)
+    expected, images = np.load(tmp_path / "jax.npy"), np.load(tmp_path / "images.npy")
+    assert expected[1::2].min() > expected[::2].max()  # it learned on JAX: every fake above every real
+    model = pel_keras.load_model(tmp_path / "best.keras")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(images, training=False))[:, 0], expected, atol=1e-5)
+    report = export_model(
+        load_source(model_path=str(tmp_path / "best.keras")),
+        str(tmp_path / "export"),
+        formats=("savedmodel", "tflite", "onnx"),
+        quantizations=("fp32",),
+        parity_images=0,
+    )
+    assert report["passed"] and set(report["parity"]["files"]) == {"savedmodel", "tflite_fp32", "onnx"}, report
 
 
 @needs_tensorflow
