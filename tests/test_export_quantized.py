@@ -59,9 +59,9 @@ def _tiny_run(root, dark_calibration):
     int8 then learns activation ranges that the val crops overflow."""
     manifest = write_prepared_data(os.path.join(root, "data"), (("train", 16), ("val", 16)), CROP)
     if dark_calibration:
-        for path in glob.glob(os.path.join(root, "data", "crops", "train", "*.png")):
+        for path in glob.glob(os.path.join(root, "data", "crops", "train", "*", "*.png")):
             cv2.imwrite(path, (cv2.imread(path) * 0.2).astype(np.uint8))
-    val = np.stack([cv2.imread(p) for p in glob.glob(os.path.join(root, "data", "crops", "val", "*.png"))])
+    val = np.stack([cv2.imread(p) for p in glob.glob(os.path.join(root, "data", "crops", "val", "*", "*.png"))])
     brightness = val.astype(np.float32).mean(axis=(1, 2, 3))
     inputs = keras.Input((CROP, CROP, 3))
     model = keras.Model(
