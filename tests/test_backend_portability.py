@@ -112,19 +112,6 @@ def test_a_tensorflow_built_model_predicts_the_same_probabilities_on_jax(tmp_pat
     np.testing.assert_allclose(expected, 1 / (1 + np.exp(-logits)), atol=1e-3)
     model.save(tmp_path / "best.keras")
     np.save(tmp_path / "images.npy", images)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            PREDICT_WITHOUT_TENSORFLOW,
-            *(str(tmp_path / n) for n in ("best.keras", "images.npy", "jax.npy")),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=ROOT,
-        env={**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": ROOT},
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    _on_jax(PREDICT_WITHOUT_TENSORFLOW, *(tmp_path / n for n in ("best.keras", "images.npy", "jax.npy")))
     for probabilities in np.load(tmp_path / "jax.npy"):  # the predictor's, then the scorer's
         np.testing.assert_allclose(probabilities, expected, atol=1e-5, rtol=0)
