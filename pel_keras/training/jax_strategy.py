@@ -7,17 +7,7 @@ installed for it), its batches handed over as numpy arrays.
 
 import contextlib
 
-import tensorflow as tf
-
-
-class NumpyBatches:
-    """The batches of ``dataset_fn(input_context)`` as tuples of numpy arrays; iterable again and again."""
-
-    def __init__(self, dataset_fn):
-        self.dataset = dataset_fn(tf.distribute.InputContext())
-
-    def __iter__(self):
-        return self.dataset.as_numpy_iterator()
+from pel_keras.training.array_input import NumpyBatches
 
 
 class JaxDevices:
