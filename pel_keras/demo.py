@@ -1,21 +1,22 @@
 """The built-in demo (``train.py --flagfile=demo.flags``): demo data, then a training run, then evaluation on
-the held-out test split and a TFLite export, and a summary of where everything is (:func:`run_demo`).
+the held-out test split and (on TensorFlow) a TFLite export, and a summary of where everything is (:func:`run_demo`).
 ``--demo`` and ``--real_dir`` are ``train.py``'s own flags: the trainer knows nothing of the demo.
 
 The data (:mod:`pel_keras.data.demo_dataset`) are public-domain faces shipped inside installed packages; the
 validation and test fakes are self-blended with the run's ``--sbi_*`` settings, the same ones training
 uses on the fly. Evaluation is ``evaluate.py --workdir=RUN`` (Table 1 layout, ROC plot, CSVs); the export is
-``export/export.py --workdir=RUN --formats=tflite --quantize=fp32`` (with its parity check).
+``export/export.py --workdir=RUN --formats=tflite --quantize=fp32`` (with its parity check), which runs on
+TensorFlow only: on JAX or PyTorch the summary gives the command that exports the run under TensorFlow.
 """
 
 import json
 import os
 
+import keras
+
 from pel_keras.data.demo_dataset import DemoConfig, build_demo_dataset
 from pel_keras.evaluation.eval_config import EvalConfig
 from pel_keras.evaluation.evaluate import plan_evaluation, run_evaluation
-from pel_keras.export.all_formats import export_model, tflite_name
-from pel_keras.export.source import load_source
 from pel_keras.protocol import card_summary
 from pel_keras.run_folder import EXPORT, LOGS, RESULTS
 from pel_keras.training import best_summary, train
@@ -30,7 +31,7 @@ def run_demo(config, real_dir=None):
             only in val/test, as unseen faces), or None.
 
     Returns:
-        ``{"frame_auc", "video_auc", "tflite"}`` of :func:`finish_demo`.
+        ``{"frame_auc", "video_auc", "tflite"}`` of :func:`finish_demo` (``tflite`` None off TensorFlow).
 
     Raises:
         ValueError: ``config`` cannot run the demo (``--sbi`` missing), or the data folder holds a demo
@@ -65,29 +66,30 @@ def prepare_demo_data(config, real_dir=None):
 
 
 def finish_demo(config):
-    """Evaluates ``RUN/best.keras`` on the demo's test split, exports fp32 TFLite and prints where it all is.
+    """Evaluates ``RUN/best.keras`` on the demo's test split, exports fp32 TFLite (on TensorFlow) and prints
+    where it all is.
 
     Returns:
-        ``{"frame_auc", "video_auc", "tflite"}``: the held-out test AUCs and the exported file's path.
+        ``{"frame_auc", "video_auc", "tflite"}``: the held-out test AUCs and the exported file's path (None
+        off TensorFlow).
     """
     evaluation = EvalConfig(workdir=config.workdir)
     (outcome,) = run_evaluation(plan_evaluation(evaluation))
     print(outcome.table, flush=True)
-    out_dir = os.path.join(config.workdir, EXPORT)
-    report = export_model(load_source(workdir=config.workdir), out_dir, formats=("tflite",), quantizations=("fp32",))
-    tflite, model = os.path.join(out_dir, tflite_name("fp32")), evaluation.model_path
+    tflite, tflite_line = export_tflite(config.workdir)
+    model = evaluation.model_path
     written = _evaluation(evaluation)
     (record,) = (entry for entry in written["datasets"] if entry["dataset"] == config.train_dataset)
     result = {"frame_auc": record["frame"]["auc"], "video_auc": record["video"]["auc"], "tflite": tflite}
+    edge = f"   or, without TensorFlow, python export/edge_predict.py --model={tflite} PHOTO_OR_VIDEO" if tflite else ""
     files = {
         "data": os.path.join(config.data_dir, config.train_dataset),
         "model": model,
         "report": os.path.join(evaluation.eval_dir, "results.md"),
         "ROC": os.path.join(evaluation.eval_dir, "roc_intra.png"),
-        "TFLite": f"{tflite} (parity with Keras: {'passed' if report['passed'] else 'FAILED'})",
+        "TFLite": tflite_line,
         "TensorBoard": f"tensorboard --logdir={os.path.join(config.workdir, LOGS)}",
-        "Score media": f"python predict.py PHOTO_OR_VIDEO --model={model}   or, without "
-        f"TensorFlow, python export/edge_predict.py --model={tflite} PHOTO_OR_VIDEO",
+        "Score media": f"python predict.py PHOTO_OR_VIDEO --model={model}{edge}",
     }
     print("\nDemo finished.\n" + "\n".join(f"  {name:<12} {where}" for name, where in files.items()))
     print(
@@ -97,6 +99,21 @@ def finish_demo(config):
         flush=True,
     )
     return result
+
+
+def export_tflite(workdir):
+    """The run's fp32 TFLite export with its parity check, as ``(path, summary line)``; off TensorFlow, where
+    the converter does not run, ``(None, the command that exports the run under TensorFlow)``."""
+    if keras.backend.backend() != "tensorflow":
+        command = f"KERAS_BACKEND=tensorflow python export/export.py --workdir={workdir} --formats=tflite"
+        return None, f"not exported on {keras.backend.backend()}: {command} --quantize=fp32"
+    from pel_keras.export.all_formats import export_model, tflite_name  # TensorFlow's converter
+    from pel_keras.export.source import load_source
+
+    out_dir = os.path.join(workdir, EXPORT)
+    report = export_model(load_source(workdir=workdir), out_dir, formats=("tflite",), quantizations=("fp32",))
+    tflite = os.path.join(out_dir, tflite_name("fp32"))
+    return tflite, f"{tflite} (parity with Keras: {'passed' if report['passed'] else 'FAILED'})"
 
 
 def _evaluation(evaluation):
