@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from pel_keras.data.augment import AugmentConfig
 from pel_keras.data.example_images import example_image
+from pel_keras.data.input_pipelines import per_input_pipeline, pipeline_rows
 from pel_keras.data.manifest import read_manifest, read_split, rows_by_class
 from pel_keras.data.sbi import SBIConfig
 from pel_keras.data.sbi_pairs import PSEUDO_FAKE_SUFFIX
@@ -140,16 +141,7 @@ def build_dataset(
             when balancing, ``sbi`` is set without ``training``, without real frames or with ``records``,
             or the shards of ``records`` are not those of the manifest.
     """
-    if not 0 <= shard_index < num_shards:
-        raise ValueError(f"need 0 <= shard_index < num_shards, got {shard_index} and {num_shards}")
-    if sbi is not None and not training:
-        raise ValueError("sbi makes pseudo-fakes for training batches only; pass training=True or sbi=None")
-    if sbi is not None and records is not None:
-        raise ValueError("sbi pairs crops by their PNG files; read the PNG preparation (records=None)")
-    rows = read_split(manifests, split)
-    rows = rows if records is not None else rows[shard_index::num_shards]  # shards are shared out by file
-    if not rows:
-        raise ValueError(f"no {split!r} rows in {manifests} (shard {shard_index} of {num_shards})")
+    rows = pipeline_rows(manifests, split, training, num_shards, shard_index, sbi, records)
     config = augment_config or AugmentConfig()
     if sbi is not None:
         dataset = _sbi_examples(rows, image_size, config, seed, sbi, sbi_only_real)
@@ -174,15 +166,4 @@ def distributed_dataset_fn(manifests, split, global_batch_size, **kwargs):
 
     ``kwargs`` go to :func:`build_dataset` (not ``batch_size``, ``num_shards``, ``shard_index``).
     """
-
-    def dataset_fn(input_context):
-        return build_dataset(
-            manifests,
-            split,
-            batch_size=input_context.get_per_replica_batch_size(global_batch_size),
-            num_shards=input_context.num_input_pipelines,
-            shard_index=input_context.input_pipeline_id,
-            **kwargs,
-        )
-
-    return dataset_fn
+    return per_input_pipeline(build_dataset, manifests, split, global_batch_size, **kwargs)

@@ -32,6 +32,20 @@ def landmark_table(rows):
     return np.asarray(table, np.float32).reshape(-1, 10)
 
 
+def unit_rows(rows):
+    """``(reals, fakes, landmarks)``: the real and the fake rows of ``rows``, and the reals'
+    :func:`landmark_table`, the inputs of a stream of units.
+
+    Raises:
+        ValueError: ``rows`` hold no real frame, or a real row's landmarks are not 5 points.
+    """
+    reals = [row for row in rows if row["label"] == 0]
+    fakes = [row for row in rows if row["label"] == 1]
+    if not reals:
+        raise ValueError(f"self-blending needs real training frames; none among these {len(rows)} rows")
+    return reals, fakes, landmark_table(reals)
+
+
 def training_pair(path, landmarks, partner_path, size, sbi_config, augment_config, seed, index):
     """The augmented ``(real, fake)`` images of unit ``index`` of a stream seeded by ``seed``.
 

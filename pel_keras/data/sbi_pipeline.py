@@ -9,7 +9,7 @@ real and fake are 1:1 by construction and a pair shares a batch when the batch s
 
 import tensorflow as tf
 
-from pel_keras.data.sbi_pairs import landmark_table, training_pair
+from pel_keras.data.sbi_pairs import training_pair, unit_rows
 
 
 def _endless(columns, seed):
@@ -27,11 +27,8 @@ def sbi_units(rows, seed, only_real):
     Raises:
         ValueError: ``rows`` hold no real frame, or a row's landmarks are not 5 points.
     """
-    reals = [row for row in rows if row["label"] == 0]
-    fakes = [row for row in rows if row["label"] == 1]
-    if not reals:
-        raise ValueError(f"self-blending needs real training frames; none among these {len(rows)} rows")
-    units = _endless(([r["path"] for r in reals], [r["video"] for r in reals], landmark_table(reals)), seed + 1)
+    reals, fakes, landmarks = unit_rows(rows)
+    units = _endless(([r["path"] for r in reals], [r["video"] for r in reals], landmarks), seed + 1)
     partners = tf.data.Dataset.from_tensors((tf.constant(""), tf.constant(""))).repeat()
     if fakes and not only_real:
         manifest_fakes = _endless(([r["path"] for r in fakes], [r["video"] for r in fakes]), seed + 2)
