@@ -159,6 +159,13 @@ def square_box(box, margin=DEFAULT_MARGIN):
     return round((x0 + x1 - side) / 2), round((y0 + y1 - side) / 2), side
 
 
+def resize_crop(image, size):
+    """``image`` resized to ``size`` x ``size`` as every crop is: area interpolation down (no aliasing),
+    bicubic up."""
+    interpolation = cv2.INTER_AREA if max(image.shape[:2]) > size else cv2.INTER_CUBIC
+    return cv2.resize(image, (size, size), interpolation=interpolation)
+
+
 def crop_face(image, face, size=320, margin=DEFAULT_MARGIN):
     """Square face crop: enlarged by ``margin``, zero-padded outside the frame, resized to ``size``.
 
@@ -185,8 +192,7 @@ def crop_face(image, face, size=320, margin=DEFAULT_MARGIN):
     padded = cv2.copyMakeBorder(
         region, y0 - top, top + side - y1, x0 - left, left + side - x1, cv2.BORDER_CONSTANT, value=0
     )
-    interpolation = cv2.INTER_AREA if side > size else cv2.INTER_CUBIC
-    crop = cv2.resize(padded, (size, size), interpolation=interpolation)
+    crop = resize_crop(padded, size)
     landmarks = None
     if face.landmarks is not None:
         landmarks = (np.asarray(face.landmarks, float) - (left, top)) * (size / side)

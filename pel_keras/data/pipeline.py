@@ -1,4 +1,5 @@
 """``manifest.csv`` -> ``tf.data``: PNG decode, training augmentations, class balance, shuffle, shards.
+The TensorFlow-free pipeline with the same semantics is :mod:`pel_keras.data.array_pipeline`.
 
 Elements are ``(images, labels)``: images ``(B, size, size, 3)`` float32 RGB in 0..255 (the model rescales
 itself), labels ``(B, 1)`` float32 with 1 = fake. With ``with_ids=True`` a third element
@@ -6,144 +7,27 @@ itself), labels ``(B, 1)`` float32 with 1 = fake. With ``with_ids=True`` a third
 map it away before ``model.predict``: Keras reads a third element as sample weights).
 
 FF++'s training set has four fakes per real (REFERENCE §2); training batches draw real and fake
-with equal probability. Augmentations are stateless random ops keyed on ``(seed, element index)``, so a
-seeded run yields the same batches however many threads decode.
+with equal probability. Each example's image (decoding, resizing, augmentations) is made by the numpy
+functions both pipelines share (:mod:`pel_keras.data.example_images`, :mod:`pel_keras.data.augment`), called
+through ``tf.numpy_function`` with a generator seeded from ``(seed, element index)``, so a seeded run yields
+the same batches however many threads decode.
 
 With ``sbi``, training batches are real frames each followed by a fake made from it on the fly
 (Self-Blended Images, :mod:`pel_keras.data.sbi`), so a model can learn from real videos only.
 """
 
-import dataclasses
-import math
-
 import tensorflow as tf
 
+from pel_keras.data.augment import AugmentConfig
+from pel_keras.data.example_images import example_image
+from pel_keras.data.input_pipelines import per_input_pipeline, pipeline_rows
 from pel_keras.data.manifest import read_manifest, read_split, rows_by_class
 from pel_keras.data.sbi import SBIConfig
-from pel_keras.data.sbi_pipeline import PSEUDO_FAKE_SUFFIX, make_pair, sbi_units
+from pel_keras.data.sbi_pairs import PSEUDO_FAKE_SUFFIX
+from pel_keras.data.sbi_pipeline import make_pair, sbi_units
 from pel_keras.data.shard_pipeline import record_examples
 
 __all__ = ["AugmentConfig", "SBIConfig", "build_dataset", "distributed_dataset_fn", "read_manifest", "read_split"]
-
-
-class AugmentSettingError(ValueError):
-    """An :class:`AugmentConfig` setting out of its range; ``name`` is the attribute."""
-
-    def __init__(self, name, message):
-        super().__init__(message)
-        self.name = name
-
-
-@dataclasses.dataclass(frozen=True)
-class AugmentConfig:
-    """Training augmentations; each is applied to an image independently with its probability
-    (0 turns it off). ``AugmentConfig.off()`` turns all off.
-
-    Attributes:
-        flip: probability of a horizontal flip.
-        jpeg: probability of JPEG re-compression at a quality drawn from ``jpeg_quality`` (inclusive).
-        blur: probability of a Gaussian blur with sigma drawn from ``blur_sigma`` (pixels).
-        color: probability of a brightness/contrast change: an offset of up to ``brightness`` x 255 and a
-            contrast factor within ``1 +- contrast``.
-    """
-
-    flip: float = 0.5
-    jpeg: float = 0.3
-    jpeg_quality: tuple = (60, 100)
-    blur: float = 0.1
-    blur_sigma: tuple = (0.1, 2.0)
-    color: float = 0.5
-    brightness: float = 0.1
-    contrast: float = 0.1
-
-    def __post_init__(self):
-        low, high = self.jpeg_quality
-        checks = [
-            (name, 0 <= getattr(self, name) <= 1, "a probability in [0, 1]")
-            for name in ("flip", "jpeg", "blur", "color")
-        ]
-        checks += [
-            ("jpeg_quality", 0 <= low <= high <= 100, "a (lowest, highest) pair with 0 <= lowest <= highest <= 100"),
-            (
-                "blur_sigma",
-                0 < self.blur_sigma[0] <= self.blur_sigma[1],
-                "a (smallest, largest) pair with 0 < smallest <= largest",
-            ),
-            ("brightness", 0 <= self.brightness <= 1, "a share of 255 in [0, 1]"),
-            ("contrast", 0 <= self.contrast < 1, "in [0, 1) (so that the factor 1 +- contrast stays positive)"),
-        ]
-        for name, valid, expected in checks:
-            if not valid:
-                raise AugmentSettingError(name, f"{name} is {expected}, got {getattr(self, name)}")
-
-    @classmethod
-    def off(cls):
-        return cls(flip=0.0, jpeg=0.0, blur=0.0, color=0.0)
-
-
-def _gaussian_blur(image, sigma, radius):
-    """Separable Gaussian blur of an (H, W, 3) float image, reflecting at the borders."""
-    x = tf.range(-radius, radius + 1, dtype=tf.float32)
-    taps = tf.exp(-0.5 * tf.square(x / sigma))
-    taps /= tf.reduce_sum(taps)
-    padded = tf.pad(image[None], [[0, 0], [radius, radius], [radius, radius], [0, 0]], mode="REFLECT")
-    vertical = tf.tile(tf.reshape(taps, [-1, 1, 1, 1]), [1, 1, 3, 1])
-    horizontal = tf.tile(tf.reshape(taps, [1, -1, 1, 1]), [1, 1, 3, 1])
-    out = tf.nn.depthwise_conv2d(padded, vertical, [1, 1, 1, 1], "VALID")
-    return tf.nn.depthwise_conv2d(out, horizontal, [1, 1, 1, 1], "VALID")[0]
-
-
-def _maybe(probability, seed, transform, image):
-    """``transform(image)`` with ``probability`` (drawn from ``seed``); no op at all when it is 0."""
-    if probability <= 0:
-        return image
-    apply = tf.random.stateless_uniform([], seed) < probability
-    return tf.cond(apply, lambda: transform(image), lambda: image)
-
-
-def augment(image, config, seed):
-    """Applies ``config`` to one (H, W, 3) uint8 image; returns float32 in 0..255.
-
-    ``seed`` is a shape-(2,) int tensor; the same seed gives the same result.
-    """
-    seeds = tf.random.experimental.stateless_split(seed, 8)
-    low, high = config.jpeg_quality
-    quality = tf.random.stateless_uniform([], seeds[0], low, high + 1, dtype=tf.int32)
-    image = _maybe(config.jpeg, seeds[1], lambda im: tf.image.adjust_jpeg_quality(im, quality), image)
-    image = tf.cast(image, tf.float32)
-    sigma = tf.random.stateless_uniform([], seeds[2], *config.blur_sigma)
-    radius = math.ceil(3 * config.blur_sigma[1])
-    image = _maybe(config.blur, seeds[3], lambda im: _gaussian_blur(im, sigma, radius), image)
-    offset = tf.random.stateless_uniform([], seeds[4], -config.brightness, config.brightness) * 255.0
-    factor = tf.random.stateless_uniform([], seeds[5], 1 - config.contrast, 1 + config.contrast)
-    image = _maybe(config.color, seeds[6], lambda im: tf.image.adjust_contrast(im, factor) + offset, image)
-    image = _maybe(config.flip, seeds[7], tf.image.flip_left_right, image)
-    return tf.clip_by_value(image, 0.0, 255.0)
-
-
-def load_image(path, size):
-    """Reads a PNG (or JPEG) as (size, size, 3) uint8 RGB, resizing only when the stored size differs."""
-    return load_image_and_scale(path, size)[0]
-
-
-def load_image_and_scale(path, size):
-    """``(image, scale)``: :func:`load_image` and the ``(x, y)`` factors from stored to returned pixels."""
-    return decode_image_and_scale(tf.io.read_file(path), size)
-
-
-def decode_image_and_scale(encoded, size):
-    """:func:`load_image_and_scale` for the bytes of an image file."""
-    image = tf.io.decode_image(encoded, channels=3, expand_animations=False)
-    stored = tf.shape(image)[:2]
-    scale = tf.cast(size, tf.float32) / tf.cast(stored[::-1], tf.float32)
-    same = tf.reduce_all(stored == size)
-    image = tf.cond(same, lambda: image, lambda: _resize_uint8(image, size))
-    return tf.ensure_shape(image, [size, size, 3]), scale
-
-
-def _resize_uint8(image, size):
-    resized = tf.image.resize(image, [size, size], method="bicubic", antialias=True)
-    return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
 
 
 def _examples(rows):
@@ -166,21 +50,23 @@ def _training_examples(rows, seed, balance):
     )
 
 
-def _element_seed(seed, index):
-    return tf.stack([tf.cast(seed, tf.int64), index])
-
-
 def _loaded_examples(examples, image_size, training, config, seed):
     """``(image, label (1,), ids)`` per example ``(path, label, video)`` (the PNG read from ``path``) or
-    ``(path, label, video, PNG bytes)``: decoded, resized and, when training, augmented."""
+    ``(path, label, video, PNG bytes)``: the image of :func:`pel_keras.data.example_images.example_image`,
+    augmented when training, the element's index in ``examples`` seeding its augmentations."""
+
+    def image(encoded, path, index):
+        return example_image(encoded, path.decode(), image_size, config if training else None, seed, index)
 
     def load(index, example):
         path, label, video = example[:3]
         encoded = example[3] if len(example) == 4 else tf.io.read_file(path)  # record shards carry the bytes
-        image = decode_image_and_scale(encoded, image_size)[0]
-        image = augment(image, config, _element_seed(seed, index)) if training else tf.cast(image, tf.float32)
-        image = tf.ensure_shape(image, [image_size, image_size, 3])
-        return image, tf.reshape(label, [1]), {"video": video, "path": path}
+        pixels = tf.numpy_function(image, [encoded, path, index], tf.float32, stateful=False)
+        return (
+            tf.ensure_shape(pixels, [image_size, image_size, 3]),
+            tf.reshape(label, [1]),
+            {"video": video, "path": path},
+        )
 
     return examples.enumerate().map(load, num_parallel_calls=tf.data.AUTOTUNE)
 
@@ -190,21 +76,13 @@ def _sbi_examples(rows, image_size, config, seed, sbi, sbi_only_real):
 
     def load_pair(index, unit):
         path, video, landmarks, partner_path, partner_video = unit
-        image, scale = load_image_and_scale(path, image_size)
+        images = make_pair(path, landmarks, partner_path, index, image_size, sbi, config, seed)
         pseudo = tf.equal(partner_path, "")
-        partner = tf.cond(pseudo, lambda: tf.zeros([0, 0, 3], tf.uint8), lambda: load_image(partner_path, image_size))
-        real, fake = make_pair(image, landmarks * tf.tile(scale, [5]), partner, _element_seed(seed, index), sbi)
-        images = tf.stack(
-            [
-                augment(real, config, _element_seed(seed, 2 * index)),
-                augment(fake, config, _element_seed(seed, 2 * index + 1)),
-            ]
-        )
         ids = {
             "video": tf.stack([video, tf.where(pseudo, video + PSEUDO_FAKE_SUFFIX, partner_video)]),
             "path": tf.stack([path, tf.where(pseudo, path + PSEUDO_FAKE_SUFFIX, partner_path)]),
         }
-        return tf.ensure_shape(images, [2, image_size, image_size, 3]), tf.constant([[0.0], [1.0]]), ids
+        return images, tf.constant([[0.0], [1.0]]), ids
 
     units = sbi_units(rows, seed, sbi_only_real)
     return units.enumerate().map(load_pair, num_parallel_calls=tf.data.AUTOTUNE).unbatch()
@@ -263,16 +141,7 @@ def build_dataset(
             when balancing, ``sbi`` is set without ``training``, without real frames or with ``records``,
             or the shards of ``records`` are not those of the manifest.
     """
-    if not 0 <= shard_index < num_shards:
-        raise ValueError(f"need 0 <= shard_index < num_shards, got {shard_index} and {num_shards}")
-    if sbi is not None and not training:
-        raise ValueError("sbi makes pseudo-fakes for training batches only; pass training=True or sbi=None")
-    if sbi is not None and records is not None:
-        raise ValueError("sbi pairs crops by their PNG files; read the PNG preparation (records=None)")
-    rows = read_split(manifests, split)
-    rows = rows if records is not None else rows[shard_index::num_shards]  # shards are shared out by file
-    if not rows:
-        raise ValueError(f"no {split!r} rows in {manifests} (shard {shard_index} of {num_shards})")
+    rows = pipeline_rows(manifests, split, training, num_shards, shard_index, sbi, records)
     config = augment_config or AugmentConfig()
     if sbi is not None:
         dataset = _sbi_examples(rows, image_size, config, seed, sbi, sbi_only_real)
@@ -297,15 +166,4 @@ def distributed_dataset_fn(manifests, split, global_batch_size, **kwargs):
 
     ``kwargs`` go to :func:`build_dataset` (not ``batch_size``, ``num_shards``, ``shard_index``).
     """
-
-    def dataset_fn(input_context):
-        return build_dataset(
-            manifests,
-            split,
-            batch_size=input_context.get_per_replica_batch_size(global_batch_size),
-            num_shards=input_context.num_input_pipelines,
-            shard_index=input_context.input_pipeline_id,
-            **kwargs,
-        )
-
-    return dataset_fn
+    return per_input_pipeline(build_dataset, manifests, split, global_batch_size, **kwargs)

@@ -31,6 +31,7 @@ import dataclasses
 import cv2
 import numpy as np
 
+from pel_keras.data.augment import jpeg_round_trip
 from pel_keras.data.faces import DEFAULT_MARGIN
 
 # The face outline for 5 landmarks, as (a, b) in the frame whose origin is the mid-point of the eyes, first
@@ -257,14 +258,7 @@ def compress_alike(images, rng, config=SBIConfig()):
     if rng.random() >= config.jpeg:
         return [np.asarray(image) for image in images]
     quality = int(rng.integers(config.jpeg_quality[0], config.jpeg_quality[1] + 1))
-    compressed = []
-    for image in images:
-        bgr = cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2BGR)
-        ok, encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
-        if not ok:
-            raise ValueError(f"JPEG encoding failed for an image of shape {np.shape(image)}")
-        compressed.append(cv2.cvtColor(cv2.imdecode(encoded, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB))
-    return compressed
+    return [jpeg_round_trip(image, quality) for image in images]
 
 
 def pseudo_fake_pair(image, landmarks, rng, config=SBIConfig(), box=None):

@@ -6,8 +6,8 @@ import os
 import tempfile
 
 from pel_keras.data.crop_check import check_crops
+from pel_keras.data.input_pipelines import backend_pipeline
 from pel_keras.data.manifest import MANIFEST, csv_text, read_split, select_frames
-from pel_keras.data.pipeline import build_dataset
 from pel_keras.evaluation.outputs import Skipped
 from pel_keras.files.atomic import atomic_write
 
@@ -52,12 +52,13 @@ def find_test_set(data_dir, dataset, split, frames=0, crop_cache=None):
 
 
 def frame_batches(test_set, image_size, batch_size):
-    """A ``tf.data.Dataset`` of ``(images, labels, video ids, paths)`` over ``test_set.rows``, in their order, once.
+    """The batches ``(images, labels, video ids, paths)`` over ``test_set.rows``, in their order, once: a
+    ``tf.data.Dataset`` on TensorFlow, numpy batches on the other backends (no TensorFlow; the same values).
 
     Images are ``(B, image_size, image_size, 3)`` float32 RGB 0..255 (resized when stored at another size).
     """
-    with tempfile.TemporaryDirectory() as folder:  # build_dataset reads its manifest once, here
+    with tempfile.TemporaryDirectory() as folder:  # the pipeline reads its manifest once, here
         manifest = os.path.join(folder, MANIFEST)
         atomic_write(manifest, csv_text(_COLUMNS, [{c: row[c] for c in _COLUMNS} for row in test_set.rows]))
-        dataset = build_dataset(manifest, test_set.split, image_size, batch_size, with_ids=True)
-    return dataset.map(lambda images, labels, ids: (images, labels, ids["video"], ids["path"]))
+        batches = backend_pipeline()(manifest, test_set.split, image_size, batch_size, with_ids=True)
+    return batches.map(lambda images, labels, ids: (images, labels, ids["video"], ids["path"]))

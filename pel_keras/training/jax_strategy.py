@@ -1,8 +1,8 @@
 """The JAX counterpart of a ``tf.distribute`` strategy, as far as the training loop uses one: the replicas,
 a scope, the input as numpy batches, and where a batch goes.
 
-The input is still the ``tf.data`` pipeline of :mod:`pel_keras.data.pipeline` (TensorFlow must be
-installed for it), its batches handed over as numpy arrays.
+The input is numpy batches (:class:`~pel_keras.training.array_input.NumpyBatches`, built by
+:mod:`pel_keras.data.array_pipeline`): no TensorFlow.
 """
 
 import contextlib

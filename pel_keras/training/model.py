@@ -3,7 +3,6 @@
 import re
 
 import keras
-import tensorflow as tf
 
 import pel_keras
 
@@ -26,6 +25,8 @@ def has_gpu():
         import jax
 
         return jax.devices()[0].platform == "gpu"
+    import tensorflow as tf
+
     return bool(tf.config.list_logical_devices("GPU"))
 
 

@@ -13,7 +13,6 @@ import json
 import os
 
 import keras
-import tensorflow as tf
 
 
 def cluster_size():
@@ -28,6 +27,8 @@ def select_strategy():
         from pel_keras.training.jax_strategy import JaxDevices
 
         return JaxDevices()
+    import tensorflow as tf  # here: the other backends train without it
+
     if cluster_size() > 1:
         return tf.distribute.MultiWorkerMirroredStrategy()
     if len(tf.config.list_logical_devices("GPU")) > 1:
@@ -56,9 +57,13 @@ def task_name(strategy):
 def strategy_name(strategy):
     """``MultiWorkerMirroredStrategy``, ``MirroredStrategy``, ``OneDevice`` (the default strategy) or, on JAX,
     ``JaxDevices``."""
+    if keras.backend.backend() != "tensorflow":
+        return type(strategy).__name__
+    import tensorflow as tf
+
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return "MultiWorkerMirroredStrategy"  # its class is CollectiveAllReduceStrategy
-    return "OneDevice" if strategy is tf.distribute.get_strategy() else type(strategy).__name__  # JaxDevices too
+    return "OneDevice" if strategy is tf.distribute.get_strategy() else type(strategy).__name__
 
 
 def check_batch_size(strategy, batch_size):

@@ -9,7 +9,7 @@ import dataclasses
 import json
 import math
 
-from pel_keras.data.pipeline import AugmentConfig, AugmentSettingError
+from pel_keras.data.augment import AugmentConfig, AugmentSettingError
 from pel_keras.data.sbi import SBIConfig
 from pel_keras.layers.denoisers import DENOISERS
 from pel_keras.models.efficientnet_backbones import BACKBONES

@@ -1,13 +1,18 @@
 """The run's data: the prepared dataset's train and val splits, ``--frames`` per video, as dataset functions
-for ``strategy.distribute_datasets_from_function`` (each worker reads its own shard)."""
+for ``strategy.distribute_datasets_from_function`` (each worker reads its own shard).
+
+On TensorFlow the dataset functions build ``tf.data`` pipelines (:mod:`pel_keras.data.pipeline`), from the
+record shards where the dataset has them; on the other backends numpy batches
+(:mod:`pel_keras.data.array_pipeline`) from the PNG crops, without importing TensorFlow.
+"""
 
 import os
 
-import tensorflow as tf
+import numpy as np
 
 from pel_keras.data.crop_check import check_crops
+from pel_keras.data.input_pipelines import backend_pipeline, per_input_pipeline, reads_through_tf_data
 from pel_keras.data.manifest import MANIFEST, csv_text, read_split, select_frames
-from pel_keras.data.pipeline import distributed_dataset_fn
 from pel_keras.data.shards import index_path, read_index
 from pel_keras.files.atomic import atomic_write
 
@@ -58,10 +63,16 @@ def write_run_manifest(config, path):
 
 def dataset_shards(config):
     """The shard index of the prepared dataset (``DATA_DIR/<tag>/tfrecord/index.json``) where it has record
-    shards, which the run then reads instead of the PNG crops; None without shards, and with ``--sbi`` (it
-    pairs crops by their PNG files)."""
+    shards, which the run then reads instead of the PNG crops; None without shards, with ``--sbi`` (it
+    pairs crops by their PNG files), and on the backends that read numpy batches (the PNG crops, which
+    preparation keeps beside the shards)."""
     path = index_path(os.path.dirname(dataset_manifest(config)))
-    return path if os.path.isfile(path) and not config.sbi else None
+    return path if os.path.isfile(path) and not config.sbi and reads_through_tf_data() else None
+
+
+def _pipeline_source(config):
+    """The arguments that choose where the backend's pipeline reads: the record shards (``tf.data`` only)."""
+    return {"records": dataset_shards(config)} if reads_through_tf_data() else {}
 
 
 def check_run_crops(config, rows, cache):
@@ -89,7 +100,8 @@ def epoch_images(config, train_rows):
 def train_dataset_fn(config, manifest, seed):
     """Endless, shuffled, balanced and augmented training batches of ``batch_size / replicas`` per replica;
     with ``--sbi``, each real frame followed by its self-blended fake."""
-    return distributed_dataset_fn(
+    return per_input_pipeline(
+        backend_pipeline(),
         manifest,
         "train",
         config.batch_size,
@@ -100,23 +112,45 @@ def train_dataset_fn(config, manifest, seed):
         balance=config.balance,
         sbi=config.sbi_config() if config.sbi else None,
         sbi_only_real=not config.sbi_keep_fakes,
-        records=dataset_shards(config),
+        **_pipeline_source(config),
     )
 
 
 def val_dataset_fn(config, manifest, paths):
     """One pass over the val split as ``(images, labels, index)``, ``index`` being the row's position in
     ``paths`` (numbers, unlike video names, can be gathered across machines)."""
+    batches_fn = per_input_pipeline(
+        backend_pipeline(),
+        manifest,
+        "val",
+        config.batch_size,
+        image_size=config.image_size,
+        with_ids=True,
+        **_pipeline_source(config),
+    )
+    return (_indexed_tf_data if reads_through_tf_data() else _indexed_arrays)(batches_fn, paths)
 
-    records = dataset_shards(config)
+
+def _indexed_arrays(batches_fn, paths):
+    """``batches_fn`` (numpy batches with ids) with each example's path replaced by its index in ``paths``."""
+    position = {path: index for index, path in enumerate(paths)}
+
+    def dataset_fn(input_context):
+        return batches_fn(input_context).map(
+            lambda images, labels, ids: (images, labels, np.array([position[path] for path in ids["path"]]))
+        )
+
+    return dataset_fn
+
+
+def _indexed_tf_data(batches_fn, paths):
+    """:func:`_indexed_arrays` for ``tf.data`` datasets, through a lookup table."""
+    import tensorflow as tf  # here: the other backends read numpy batches without it
 
     def dataset_fn(input_context):
         table = tf.lookup.StaticHashTable(
             tf.lookup.KeyValueTensorInitializer(tf.constant(paths), tf.range(len(paths), dtype=tf.int64)), -1
         )
-        dataset = distributed_dataset_fn(
-            manifest, "val", config.batch_size, image_size=config.image_size, with_ids=True, records=records
-        )(input_context)
-        return dataset.map(lambda images, labels, ids: (images, labels, table.lookup(ids["path"])))
+        return batches_fn(input_context).map(lambda images, labels, ids: (images, labels, table.lookup(ids["path"])))
 
     return dataset_fn

@@ -3,7 +3,6 @@
 import os
 
 import keras
-import tensorflow as tf
 
 from pel_keras.run_folder import RUN_MANIFEST
 from pel_keras.training import workdir as files
@@ -142,7 +141,6 @@ def _environment(strategy, policy, steps_per_epoch, resumed_from, data_info):
         "precision_policy": policy,
         "steps_per_epoch": steps_per_epoch,
         "resumed_from": resumed_from,
-        "tensorflow": tf.__version__,
         "keras": keras.__version__,
         **_backend_environment(),
         **data_info,
@@ -150,9 +148,15 @@ def _environment(strategy, policy, steps_per_epoch, resumed_from, data_info):
 
 
 def _backend_environment():
-    """The Keras backend, the devices it computes on, and (on JAX) JAX's version."""
-    if keras.backend.backend() == "jax":
+    """The Keras backend, the devices it computes on, and its version (imported only for the backend in use)."""
+    name = keras.backend.backend()
+    if name == "jax":
         import jax
 
         return {"backend": "jax", "devices": [str(d) for d in jax.devices()], "jax": jax.__version__}
-    return {"backend": keras.backend.backend(), "devices": [d.name for d in tf.config.list_logical_devices()]}
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        devices = [d.name for d in tf.config.list_logical_devices()]
+        return {"backend": "tensorflow", "devices": devices, "tensorflow": tf.__version__}
+    return {"backend": name}
