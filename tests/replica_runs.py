@@ -15,8 +15,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "tests", "training_replicas.py")
 
 
-def start(data_dir, workdir, mode, tf_config=None):
-    env = {**os.environ, "PYTHONPATH": ROOT, **({"TF_CONFIG": json.dumps(tf_config)} if tf_config else {})}
+def start(data_dir, workdir, mode, **environment):
+    """``training_replicas.py`` in a process of its own, with ``environment`` added to this one's."""
+    env = {**os.environ, "PYTHONPATH": ROOT, **environment}
     return subprocess.Popen(
         [sys.executable, SCRIPT, data_dir, workdir, mode],
         cwd=ROOT,

@@ -45,7 +45,10 @@ def test_two_worker_processes_match_one_device(data_dir, single_device_run, tmp_
     workers = [f"localhost:{port}" for port in free_ports(2)]
     processes = [
         start(
-            data_dir, str(tmp_path), "cluster", {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}
+            data_dir,
+            str(tmp_path),
+            "selected",
+            TF_CONFIG=json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}),
         )
         for i in range(2)
     ]
