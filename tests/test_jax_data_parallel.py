@@ -138,6 +138,7 @@ def test_train_py_on_two_devices(tmp_path):
     assert os.path.isfile(tmp_path / "run" / "best.keras")
 
 
+@pytest.mark.slow
 def test_a_batch_that_does_not_split_over_the_devices_is_refused_by_name(tmp_path):
     done = train_on_two_devices(f"--data_dir={tmp_path}", f"--workdir={tmp_path / 'run'}", "--batch_size=5")
     assert done.returncode == 2

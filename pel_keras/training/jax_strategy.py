@@ -42,10 +42,6 @@ class ProcessShare:
     num_input_pipelines: int
     input_pipeline_id: int
 
-    @property
-    def num_replicas_in_sync(self):
-        return self.num_input_pipelines
-
     def get_per_replica_batch_size(self, global_batch_size):
         """``global_batch_size / num_input_pipelines``; a ValueError unless it divides."""
         if global_batch_size % self.num_input_pipelines:
