@@ -1,18 +1,17 @@
 """Runs ``pel_keras.training.fit`` on fixed-order data, for the tests comparing strategies.
 
-    python tests/training_replicas.py DATA_DIR WORKDIR single|mirrored|cluster
+    python tests/training_replicas.py DATA_DIR WORKDIR single|mirrored|selected
 
 ``mirrored``: MirroredStrategy over 2 logical CPU devices (set before TensorFlow starts, hence a process of
-its own); ``cluster``: the strategy ``select_strategy`` picks from ``TF_CONFIG`` (start one process per
-worker); ``single``: the default strategy. The data are the train split in manifest order, read through
+its own); ``selected``: the strategy ``select_strategy`` picks, from ``TF_CONFIG`` on TensorFlow (start one
+process per worker), on JAX every device (``XLA_FLAGS``) of every process (``KERAS_DISTRIBUTION_*``);
+``single``: TensorFlow's default strategy. The data are the train split in manifest order, read through
 the pipeline's sharded ``distributed_dataset_fn`` without shuffling or augmentation, so every strategy sees
 the same examples in each global batch; dropout and stochastic depth are off.
 """
 
 import os
 import sys
-
-import tensorflow as tf
 
 from pel_keras.data.pipeline import distributed_dataset_fn
 from pel_keras.training import TrainConfig, fit
@@ -38,11 +37,15 @@ CONFIG = dict(
 
 
 def strategy_for(mode):
+    if mode == "selected":
+        return select_strategy()
+    import tensorflow as tf  # the JAX runs use none of its strategies
+
     if mode == "mirrored":
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
         return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    return select_strategy() if mode == "cluster" else tf.distribute.get_strategy()
+    return tf.distribute.get_strategy()
 
 
 def run(data_dir, workdir, mode):

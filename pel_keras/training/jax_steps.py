@@ -7,6 +7,8 @@ Keras variables, so that validation, model files and checkpoints read them as on
 3.15), its loss scale read from the optimizer state as Keras' own JAX trainer does.
 """
 
+import functools
+
 import jax
 import keras
 import numpy as np
@@ -22,7 +24,7 @@ def make_train_step(model, optimizer, strategy, global_batch_size, weight_decay)
         model, optimizer: the model built; the optimizer is built here unless it is (its variables are
             the step's state).
         strategy: a :class:`~pel_keras.training.jax_strategy.JaxDevices`, whose ``place`` lays a batch out
-            over its devices.
+            over its devices; the state stays replicated on every device.
         global_batch_size: examples per step.
         weight_decay: the coupled L2 coefficient (see :mod:`~pel_keras.training.optimizer`).
     """
@@ -44,7 +46,7 @@ def make_train_step(model, optimizer, strategy, global_batch_size, weight_decay)
 
     gradient_of = jax.value_and_grad(losses, has_aux=True)
 
-    @jax.jit
+    @functools.partial(jax.jit, out_shardings=strategy.replicated)
     def step(state, images, labels):
         trainable_values, non_trainable_values, optimizer_values = state
         (_, (data_loss, non_trainable_values)), gradients = gradient_of(
@@ -66,16 +68,18 @@ def make_train_step(model, optimizer, strategy, global_batch_size, weight_decay)
 
 
 def make_predict_step(model, strategy):
-    """A function mapping a batch ``(images, labels, index)`` to numpy ``(probabilities (N,), labels, index)``."""
+    """A function mapping this process's batch ``(images, labels, index)`` to numpy ``(probabilities (N,),
+    labels, index)`` of the batches of every process (as the TensorFlow step gathers its replicas')."""
 
-    @jax.jit
-    def probabilities_of(trainable_values, non_trainable_values, images):
+    @functools.partial(jax.jit, out_shardings=strategy.replicated)
+    def probabilities_of(trainable_values, non_trainable_values, images, *gathered):
         outputs, _ = model.stateless_call(trainable_values, non_trainable_values, images, training=False)
-        return keras.ops.cast(outputs[:, 0], "float32")
+        return keras.ops.cast(outputs[:, 0], "float32"), *gathered
 
     def predict_step(images, labels, index):
         values = [v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables]
-        (images,) = strategy.place((images,))
-        return np.asarray(probabilities_of(*values, images)), labels, index
+        placed = strategy.place_padded((images, labels, index.astype(np.int32)))  # JAX computes in 32 bits
+        probabilities, labels, index, kept = (np.asarray(x) for x in probabilities_of(*values, *placed))
+        return probabilities[kept], labels[kept], index[kept]
 
     return predict_step

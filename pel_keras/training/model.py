@@ -64,6 +64,6 @@ def build_training_model(config, replicas):
     model = pel_keras.build_model(**config.model_kwargs())
     if config.stochastic_depth is not None:
         set_stochastic_depth(model, config.stochastic_depth)
-    if replicas > 1 and config.sync_batchnorm:
-        synchronize_batch_norm(model)
+    if replicas > 1 and config.sync_batchnorm and keras.backend.backend() == "tensorflow":
+        synchronize_batch_norm(model)  # on JAX one program computes over the global batch: global already
     return model

@@ -6,7 +6,8 @@
 - Otherwise several local GPUs: ``MirroredStrategy`` over all of them.
 - Otherwise the default strategy (one device: the GPU if there is one, else the CPU).
 
-On the JAX backend, one JAX device (:class:`~pel_keras.training.jax_strategy.JaxDevices`).
+On the JAX backend, data parallel over every JAX device (:class:`~pel_keras.training.jax_strategy.JaxDevices`),
+of every process when ``KERAS_DISTRIBUTION_*`` names several; process 0 writes.
 """
 
 import json
@@ -36,8 +37,16 @@ def select_strategy():
     return tf.distribute.get_strategy()
 
 
+def worker_count(strategy):
+    """How many processes train together: JAX's processes, else the tasks ``TF_CONFIG`` names."""
+    return getattr(strategy, "process_count", None) or cluster_size()
+
+
 def is_chief(strategy):
-    """Whether this process writes the run's files: the ``chief`` task, else worker 0, else the only one."""
+    """Whether this process writes the run's files: the ``chief`` task, else worker 0, else the only one
+    (on JAX process 0)."""
+    if hasattr(strategy, "process_index"):
+        return strategy.process_index == 0
     resolver = getattr(strategy, "cluster_resolver", None)
     if resolver is None or not resolver.task_type:
         return True
@@ -47,7 +56,9 @@ def is_chief(strategy):
 
 
 def task_name(strategy):
-    """``worker_<id>`` (or ``chief``) of this process in a cluster, ``local`` outside one."""
+    """``worker_<id>`` (or ``chief``; on JAX ``process_<id>``) of this process in a cluster, ``local`` outside one."""
+    if getattr(strategy, "process_count", 1) > 1:
+        return f"process_{strategy.process_index}"
     resolver = getattr(strategy, "cluster_resolver", None)
     if resolver is None or not resolver.task_type:
         return "local"

@@ -122,7 +122,7 @@ class TrainConfig:
     sync_batchnorm: bool = _field(
         True,
         "With several replicas, batch-norm statistics over the global batch "
-        "(as one device with the whole batch) instead of each replica's share.",
+        "(as one device with the whole batch) instead of each replica's share (TensorFlow; on JAX always).",
     )
     seed: int = _field(0, "Seed of weights initialisation, data order and augmentation.")
     checkpoint_every: int = _field(1000, "Write a checkpoint every this many steps (and at each epoch end).")

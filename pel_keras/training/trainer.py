@@ -12,11 +12,11 @@ from pel_keras.training.model import build_training_model, precision_policy
 from pel_keras.training.optimizer import make_optimizer
 from pel_keras.training.strategy import (
     check_batch_size,
-    cluster_size,
     is_chief,
     select_strategy,
     strategy_name,
     task_name,
+    worker_count,
 )
 from pel_keras.training.train_val_datasets import (
     check_run_crops,
@@ -35,7 +35,7 @@ def train(config, strategy=None):
         config: a :class:`~pel_keras.training.train_config.TrainConfig`.
         strategy: a ``tf.distribute`` strategy; default :func:`~pel_keras.training.strategy.select_strategy`
             (``MultiWorkerMirroredStrategy`` under ``TF_CONFIG``, ``MirroredStrategy`` over several local
-            GPUs, else one device; on JAX one JAX device).
+            GPUs, else one device; on JAX every JAX device).
 
     Returns:
         The run's per-epoch records (the lines of ``RUN/metrics.jsonl``).
@@ -137,7 +137,7 @@ def _environment(strategy, policy, steps_per_epoch, resumed_from, data_info):
     return {
         "strategy": strategy_name(strategy),
         "replicas": strategy.num_replicas_in_sync,
-        "workers": cluster_size(),
+        "workers": worker_count(strategy),
         "precision_policy": policy,
         "steps_per_epoch": steps_per_epoch,
         "resumed_from": resumed_from,
