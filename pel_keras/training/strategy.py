@@ -6,7 +6,8 @@
 - Otherwise several local GPUs: ``MirroredStrategy`` over all of them.
 - Otherwise the default strategy (one device: the GPU if there is one, else the CPU).
 
-On the JAX backend, one JAX device (:class:`~pel_keras.training.jax_strategy.JaxDevices`).
+On the JAX backend, one JAX device (:class:`~pel_keras.training.jax_strategy.JaxDevices`); on PyTorch, the
+device Keras' torch backend computes on (:class:`~pel_keras.training.one_device.OneDevice`).
 """
 
 import json
@@ -28,6 +29,10 @@ def select_strategy():
         from pel_keras.training.jax_strategy import JaxDevices
 
         return JaxDevices()
+    if keras.backend.backend() == "torch":
+        from pel_keras.training.one_device import OneDevice
+
+        return OneDevice()
     if cluster_size() > 1:
         return tf.distribute.MultiWorkerMirroredStrategy()
     if len(tf.config.list_logical_devices("GPU")) > 1:
@@ -54,11 +59,11 @@ def task_name(strategy):
 
 
 def strategy_name(strategy):
-    """``MultiWorkerMirroredStrategy``, ``MirroredStrategy``, ``OneDevice`` (the default strategy) or, on JAX,
-    ``JaxDevices``."""
+    """``MultiWorkerMirroredStrategy``, ``MirroredStrategy``, ``OneDevice`` (the default strategy, and PyTorch's
+    one device) or, on JAX, ``JaxDevices``."""
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return "MultiWorkerMirroredStrategy"  # its class is CollectiveAllReduceStrategy
-    return "OneDevice" if strategy is tf.distribute.get_strategy() else type(strategy).__name__  # JaxDevices too
+    return "OneDevice" if strategy is tf.distribute.get_strategy() else type(strategy).__name__
 
 
 def check_batch_size(strategy, batch_size):

@@ -36,7 +36,7 @@ def train(config, strategy=None):
         config: a :class:`~pel_keras.training.train_config.TrainConfig`.
         strategy: a ``tf.distribute`` strategy; default :func:`~pel_keras.training.strategy.select_strategy`
             (``MultiWorkerMirroredStrategy`` under ``TF_CONFIG``, ``MirroredStrategy`` over several local
-            GPUs, else one device; on JAX one JAX device).
+            GPUs, else one device; on JAX one JAX device; on PyTorch the device Keras' torch backend uses).
 
     Returns:
         The run's per-epoch records (the lines of ``RUN/metrics.jsonl``).
@@ -150,9 +150,15 @@ def _environment(strategy, policy, steps_per_epoch, resumed_from, data_info):
 
 
 def _backend_environment():
-    """The Keras backend, the devices it computes on, and (on JAX) JAX's version."""
+    """The Keras backend, the devices it computes on, and (on JAX, PyTorch) the backend's version."""
     if keras.backend.backend() == "jax":
         import jax
 
         return {"backend": "jax", "devices": [str(d) for d in jax.devices()], "jax": jax.__version__}
+    if keras.backend.backend() == "torch":
+        import torch
+
+        device = keras.ops.zeros(()).device  # where Keras' torch backend puts every tensor
+        name = f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""
+        return {"backend": "torch", "devices": [f"{device}{name}"], "torch": torch.__version__}
     return {"backend": keras.backend.backend(), "devices": [d.name for d in tf.config.list_logical_devices()]}
