@@ -143,6 +143,6 @@ def test_the_tensorflow_checkpointer_refuses_a_folder_of_keras_checkpoints(tmp_p
     from pel_keras.training.checkpoints import Checkpointer
 
     model, optimizer, saver = built(str(tmp_path), 0)
-    saver.save_at(3, 1)
-    with pytest.raises(ValueError, match=r"holds Keras weight checkpoints .* KERAS_BACKEND it was trained with"):
+    write_position(saver.save_at(3, 1), step=3, epoch=1, backend="torch")  # as a PyTorch run writes it
+    with pytest.raises(ValueError, match=r"holds Keras weight checkpoints .*: resume it with KERAS_BACKEND=torch,"):
         Checkpointer(str(tmp_path), True, "local", model, optimizer, keep=2).restore()

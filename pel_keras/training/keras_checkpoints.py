@@ -84,7 +84,7 @@ class KerasCheckpointer:
         path = self.latest()
         if path is None:
             return None
-        step, epoch, written_by = _read_position(os.path.join(path, POSITION))
+        step, epoch, written_by = read_position(path)
         if written_by != keras.backend.backend():
             raise ValueError(
                 f"--workdir: {path} was written with KERAS_BACKEND={written_by}; this run "
@@ -138,8 +138,13 @@ class KerasCheckpointer:
         return path
 
 
-def _read_position(path):
-    """``(step, epoch, backend)`` of a checkpoint's ``position.json``; a ValueError naming it if damaged."""
+def read_position(folder):
+    """``(step, epoch, backend)`` of the checkpoint ``folder`` (its ``position.json``).
+
+    Raises:
+        ValueError: ``position.json`` is missing or damaged (named, with why).
+    """
+    path = os.path.join(folder, POSITION)
     try:
         with open(path) as f:
             saved = json.load(f)
