@@ -1,6 +1,7 @@
-"""A ``.keras`` model built on TensorFlow loads and predicts the same probabilities on JAX, through the
-project's predictor and ``predict.py``'s scorer (with heatmaps), in a process where TensorFlow cannot be
-imported; and one trained on JAX loads on TensorFlow and exports with the usual parity checks."""
+"""A ``.keras`` model built on TensorFlow loads and predicts the same probabilities on JAX and on PyTorch,
+through the project's predictor and ``predict.py``'s scorer (with heatmaps), in a process where TensorFlow
+cannot be imported; one trained on JAX loads on TensorFlow and exports with the usual parity checks; one
+trained on PyTorch (the project's train step) loads on TensorFlow and predicts the same."""
 
 import importlib.util
 import os
@@ -16,23 +17,29 @@ import pel_keras
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Run on the other backend: any import of TensorFlow fails there, as on a host that has none.
+# Run on the other backend, as on a host without TensorFlow: Python's path finder no longer sees it, so
+# finding it says "not installed" (as PyTorch's compiler asks) and importing it fails.
 PREDICT_WITHOUT_TENSORFLOW = """
+import importlib.machinery
 import sys
 
-class NoTensorFlow:
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "tensorflow":
-            raise ImportError("TensorFlow is not installed here")
 
-sys.meta_path.insert(0, NoTensorFlow())
+class PathFinderWithoutTensorFlow(importlib.machinery.PathFinder):
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name.split(".")[0] == "tensorflow":
+            return None
+        return super().find_spec(name, path, target)
+
+
+sys.meta_path = [PathFinderWithoutTensorFlow if f is importlib.machinery.PathFinder else f for f in sys.meta_path]
 import keras
 import numpy as np
 from pel_keras.inference.predictors import load_predictor
 from pel_keras.prediction.scorer import Scorer
 
-model, images, out = sys.argv[1:]
-assert keras.backend.backend() == "jax", keras.backend.backend()
+backend, model, images, out = sys.argv[1:]
+assert keras.backend.backend() == backend, keras.backend.backend()
 probabilities, maps = Scorer(model, heatmaps=True)(np.load(images))
 assert maps is not None and np.all(np.isfinite(maps))
 np.save(out, np.stack([load_predictor(model)(np.load(images)), probabilities]))
@@ -64,25 +71,54 @@ np.save(f"{folder}/jax.npy", keras.ops.convert_to_numpy(model(images, training=F
 """
 
 
-def _on_jax(script, *arguments):
+# Train on PyTorch through the project's own step (a few Adam steps on every weight), then save.
+TRAIN_ON_TORCH = """
+import sys
+
+import keras
+import numpy as np
+import pel_keras
+from pel_keras.training.backend_parts import steps
+from pel_keras.training.one_device import OneDevice
+from pel_keras.training.optimizer import make_optimizer
+
+folder = sys.argv[1]
+assert keras.backend.backend() == "torch", keras.backend.backend()
+keras.utils.set_random_seed(0)
+model = pel_keras.build_model("efficientnet_tiny", image_size=32, weights=None)
+rng = np.random.default_rng(0)
+labels = (np.arange(16) % 2).astype("float32")[:, None]
+images = (rng.uniform(0, 127, (16, 32, 32, 3)) + 128 * labels[:, :, None, None]).astype("float32")  # fakes: bright
+train_step = steps()[0](model, make_optimizer(1e-2), OneDevice(), 8, 1e-4)
+batches = iter([(images[:8], labels[:8]), (images[8:], labels[8:])] * 10)
+for _ in range(20):
+    train_step(batches)
+model.save(f"{folder}/best.keras")
+np.save(f"{folder}/images.npy", images)
+np.save(f"{folder}/torch.npy", keras.ops.convert_to_numpy(model(images, training=False))[:, 0])
+"""
+
+
+def _on(backend, script, *arguments):
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
     done = subprocess.run(
         [sys.executable, "-c", script, *map(str, arguments)],
         capture_output=True,
         text=True,
         timeout=900,
         cwd=ROOT,
-        env={**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": ROOT},
+        env={**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": ROOT},
     )
     assert done.returncode == 0, done.stderr[-3000:]
 
 
 @needs_tensorflow
-@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
 def test_a_model_trained_on_jax_predicts_the_same_on_tensorflow_and_exports_with_parity(tmp_path):
     from pel_keras.export.all_formats import export_model
     from pel_keras.export.source import load_source
 
-    _on_jax(TRAIN_ON_JAX, tmp_path)
+    _on("jax", TRAIN_ON_JAX, tmp_path)
     expected, images = np.load(tmp_path / "jax.npy"), np.load(tmp_path / "images.npy")
     assert expected[1::2].min() > expected[::2].max()  # it learned on JAX: every fake above every real
     model = pel_keras.load_model(tmp_path / "best.keras")
@@ -98,8 +134,17 @@ def test_a_model_trained_on_jax_predicts_the_same_on_tensorflow_and_exports_with
 
 
 @needs_tensorflow
-@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
-def test_a_tensorflow_built_model_predicts_the_same_probabilities_on_jax(tmp_path):
+def test_a_model_trained_on_torch_predicts_the_same_on_tensorflow(tmp_path):
+    _on("torch", TRAIN_ON_TORCH, tmp_path)
+    expected, images = np.load(tmp_path / "torch.npy"), np.load(tmp_path / "images.npy")
+    assert expected[1::2].min() > expected[::2].max()  # it learned on PyTorch: every fake above every real
+    model = pel_keras.load_model(tmp_path / "best.keras")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(images, training=False))[:, 0], expected, atol=1e-5)
+
+
+@needs_tensorflow
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_a_tensorflow_built_model_predicts_the_same_probabilities_on_jax_and_torch(tmp_path, backend):
     model = pel_keras.build_model("efficientnet_tiny", image_size=32, weights=None)
     images = np.random.default_rng(0).uniform(0, 255, (6, 32, 32, 3)).astype("float32")
     # An untrained head says about 0.5 to everything; fit it so the six probabilities spread over (0, 1).
@@ -112,6 +157,6 @@ def test_a_tensorflow_built_model_predicts_the_same_probabilities_on_jax(tmp_pat
     np.testing.assert_allclose(expected, 1 / (1 + np.exp(-logits)), atol=1e-3)
     model.save(tmp_path / "best.keras")
     np.save(tmp_path / "images.npy", images)
-    _on_jax(PREDICT_WITHOUT_TENSORFLOW, *(tmp_path / n for n in ("best.keras", "images.npy", "jax.npy")))
-    for probabilities in np.load(tmp_path / "jax.npy"):  # the predictor's, then the scorer's
+    _on(backend, PREDICT_WITHOUT_TENSORFLOW, backend, *(tmp_path / n for n in ("best.keras", "images.npy", "out.npy")))
+    for probabilities in np.load(tmp_path / "out.npy"):  # the predictor's, then the scorer's
         np.testing.assert_allclose(probabilities, expected, atol=1e-5, rtol=0)

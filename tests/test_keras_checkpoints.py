@@ -1,14 +1,15 @@
 """The portable checkpoints (Keras weight files, the JAX backend's format; they work on every backend):
 model, optimizer, step and epoch come back; only the newest are kept; a killed or full-disk save keeps the
 earlier ones and leaves nothing behind; a damaged checkpoint is named with its reason; a run folder of the
-other format is refused by name, never silently started over."""
+other format, or of the other backend writing this one, is refused by name, never silently started over."""
 
+import json
 import os
 
 import keras
 import numpy as np
 import pytest
-from backends import needs_tensorflow
+from backends import BACKEND, needs_tensorflow
 from full_disk import fill, tiny_filesystem
 
 from pel_keras.files.atomic import DiskFullError, temporary_name
@@ -112,11 +113,36 @@ def test_a_folder_of_tensorflow_checkpoints_is_refused_by_name(tmp_path):
         built(str(tmp_path), 0)[2].restore()
 
 
+def write_position(folder, **position):
+    with open(os.path.join(folder, "position.json"), "w") as f:
+        json.dump(position, f)
+
+
+@pytest.mark.parametrize("other", [name for name in ("tensorflow", "jax", "torch") if name != BACKEND])
+def test_a_checkpoint_written_on_another_backend_is_refused_by_name(tmp_path, other):
+    saved = built(str(tmp_path), 0)[2].save_at(3, 1)
+    with open(os.path.join(saved, "position.json")) as f:
+        assert json.load(f) == {"step": 3, "epoch": 1, "backend": BACKEND}
+    write_position(saved, step=3, epoch=1, backend=other)  # as the other backend writes it
+    with pytest.raises(ValueError, match=rf"ckpt-3 was written with KERAS_BACKEND={other}; .*resume it with"):
+        built(str(tmp_path), 1)[2].restore()
+
+
+def test_a_checkpoint_naming_no_backend_was_written_by_jax(tmp_path):
+    saved = built(str(tmp_path), 0)[2].save_at(3, 1)
+    write_position(saved, step=3, epoch=1)  # JAX's checkpoints before PyTorch trained
+    if BACKEND == "jax":
+        assert built(str(tmp_path), 1)[2].restore() == saved
+    else:
+        with pytest.raises(ValueError, match=r"written with KERAS_BACKEND=jax"):
+            built(str(tmp_path), 1)[2].restore()
+
+
 @needs_tensorflow
 def test_the_tensorflow_checkpointer_refuses_a_folder_of_keras_checkpoints(tmp_path):
     from pel_keras.training.checkpoints import Checkpointer
 
     model, optimizer, saver = built(str(tmp_path), 0)
-    saver.save_at(3, 1)
-    with pytest.raises(ValueError, match=r"holds Keras weight checkpoints .* KERAS_BACKEND it was trained with"):
+    write_position(saver.save_at(3, 1), step=3, epoch=1, backend="torch")  # as a PyTorch run writes it
+    with pytest.raises(ValueError, match=r"holds Keras weight checkpoints .*: resume it with KERAS_BACKEND=torch,"):
         Checkpointer(str(tmp_path), True, "local", model, optimizer, keep=2).restore()

@@ -2,7 +2,9 @@
 ``KERAS_BACKEND`` chooses: killed with SIGKILL after its first checkpoint, started again with the same
 command, it resumes and finishes; the loss falls, and best.keras reloads and scores val as recorded."""
 
+import csv
 import glob
+import importlib.util
 import json
 import os
 import re
@@ -51,6 +53,11 @@ def train_command(data_dir, workdir):
     ]  # drop-connect and dropout make 18 steps too noisy to judge
 
 
+def on_backend(name):
+    """The environment of a process on the Keras backend ``name``."""
+    return {**os.environ, "KERAS_BACKEND": name}
+
+
 def kill_after_first_checkpoint(command, workdir, timeout=900):
     """Starts ``command``, SIGKILLs it as soon as a checkpoint is written; returns the checkpoint's step."""
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -81,10 +88,24 @@ def checkpoint_counts(workdir):
         return step, int(optimizer["0"])  # the optimizer's first variable is its iteration count
 
 
+def remove_test_split(manifest):
+    """Deletes the crops of the test split, so that a run reading any of them fails; returns how many."""
+    with open(manifest) as f:
+        tests = [row["path"] for row in csv.DictReader(f) if row["split"] == "test"]
+    for path in tests:
+        os.remove(os.path.join(os.path.dirname(manifest), path))
+    return len(tests)
+
+
+def other_backends():
+    """The Keras backends other than this one that are installed."""
+    return [name for name in ("tensorflow", "jax", "torch") if name != BACKEND and importlib.util.find_spec(name)]
+
+
 @pytest.mark.slow
 def test_killed_run_resumes_learns_and_selects_best_on_val(tmp_path):
     data_dir, workdir = tmp_path / "data", tmp_path / "run"
-    write_dataset(str(data_dir), size=32)
+    assert remove_test_split(write_dataset(str(data_dir), size=32)) > 0  # the test split is never read
     command = train_command(data_dir, workdir)
     killed_at = kill_after_first_checkpoint(command, str(workdir))
     assert 0 < killed_at < STEPS * EPOCHS
@@ -108,6 +129,10 @@ def test_killed_run_resumes_learns_and_selects_best_on_val(tmp_path):
         str(workdir / "logs" / "val" / "events*")
     )
     assert_best_model_scores_val_as_recorded(workdir)
+    for other in other_backends():  # the run folder belongs to this backend: the others refuse it by name
+        refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=on_backend(other))
+        assert refused.returncode == 2, refused.stderr[-3000:]
+        assert re.search(rf"--workdir: .* resume it with KERAS_BACKEND={BACKEND}, ", refused.stderr), refused.stderr
 
 
 def assert_best_model_scores_val_as_recorded(workdir):

@@ -1,5 +1,6 @@
-"""The paper's optimizer: PyTorch Adam with coupled L2 weight decay, checked against a hand-computed update,
-also under mixed precision; and loss-scale overflow agreement across replicas."""
+"""The paper's optimizer: PyTorch Adam with coupled L2 weight decay, checked against a hand-computed update
+and against ``torch.optim.Adam(weight_decay)`` itself, also under mixed precision (on the backend
+``KERAS_BACKEND`` chooses); and loss-scale overflow agreement across replicas."""
 
 import json
 import os
@@ -71,6 +72,24 @@ def test_weight_decay_is_pytorch_adams_coupled_l2():
     assert int(keras.ops.convert_to_numpy(optimizer.iterations)) == 3
     assert np.abs(trained - torch_adam_reference(3, WD, coupled=False)).max() > 1e-4  # not AdamW
     assert np.abs(trained - torch_adam_reference(3, 0.0)).max() > 1e-4  # the decay acts
+
+
+def test_weight_decay_is_torch_optim_adam_itself():
+    torch = pytest.importorskip("torch")
+    x, y = (torch.tensor(array, dtype=torch.float64) for array in data())
+    linear = torch.nn.Linear(3, 1, dtype=torch.float64)
+    layer = logistic_regression().layers[0]
+    with torch.no_grad():
+        linear.weight.copy_(torch.tensor(keras.ops.convert_to_numpy(layer.kernel).T))
+        linear.bias.copy_(torch.tensor(keras.ops.convert_to_numpy(layer.bias)))
+    adam = torch.optim.Adam(linear.parameters(), lr=LR, weight_decay=WD)  # the paper's optimizer
+    for _ in range(3):
+        adam.zero_grad()
+        torch.nn.functional.binary_cross_entropy(torch.sigmoid(linear(x)), y).backward()
+        adam.step()
+    expected = np.append(linear.weight.detach().numpy()[0], linear.bias.detach().numpy())
+    np.testing.assert_allclose(expected, torch_adam_reference(3, WD), rtol=1e-6)  # the reference by hand, too
+    np.testing.assert_allclose(train(3, WD)[0], expected, rtol=1e-5, atol=1e-7)
 
 
 def test_loss_scaling_scales_and_unscales_the_weight_decay_too():

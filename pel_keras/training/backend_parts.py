@@ -6,11 +6,13 @@ one code path on every backend.
   and ``tf.train.Checkpoint`` (:mod:`.checkpoints`), which every worker of a cluster writes together.
 - ``jax``: jitted ``stateless_call``/``stateless_apply`` steps (:mod:`.jax_steps`) on JAX's devices
   (:mod:`.jax_strategy`) and Keras weight files (:mod:`.keras_checkpoints`).
+- ``torch``: eager autograd steps (:mod:`.torch_steps`) on one device (:mod:`.one_device`) and Keras
+  weight files.
 """
 
 import keras
 
-TRAINING_BACKENDS = ("tensorflow", "jax")
+TRAINING_BACKENDS = ("tensorflow", "jax", "torch")
 
 
 def backend():
@@ -23,15 +25,18 @@ def backend():
     if name not in TRAINING_BACKENDS:
         raise RuntimeError(
             f"Training runs on the Keras backends {', '.join(TRAINING_BACKENDS)}; KERAS_BACKEND is {name!r}. "
-            "Models trained on either predict on any backend."
+            "Models trained on any of them predict on every backend."
         )
     return name
 
 
 def steps():
     """``(make_train_step, make_predict_step)`` of the backend (see :mod:`.steps`)."""
-    if backend() == "jax":
+    name = backend()
+    if name == "jax":
         from pel_keras.training import jax_steps as module
+    elif name == "torch":
+        from pel_keras.training import torch_steps as module
     else:
         from pel_keras.training import steps as module
     return module.make_train_step, module.make_predict_step
@@ -39,7 +44,7 @@ def steps():
 
 def checkpointer_class():
     """The class that saves and restores the run's state on this backend."""
-    if backend() == "jax":
+    if backend() != "tensorflow":
         from pel_keras.training.keras_checkpoints import KerasCheckpointer
 
         return KerasCheckpointer

@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from pel_keras.files.atomic import remove_path, reporting_a_full_disk
 from pel_keras.run_folder import CHECKPOINTS
-from pel_keras.training.keras_checkpoints import checkpoint_folders
+from pel_keras.training.keras_checkpoints import checkpoint_folders, read_position
 from pel_keras.training.workdir import damaged
 
 NAME = "ckpt"  # CheckpointManager's file names: ckpt-<step>.index, ckpt-<step>.data-*
@@ -55,15 +55,18 @@ class Checkpointer:
         Raises:
             ValueError: the state file (``RUN/checkpoints/checkpoint``) cannot be read, or the checkpoint it
                 names is missing or damaged; the message names the file and why (the run does not start
-                over silently).
+                over silently). Or the folder holds the Keras weight checkpoints of a JAX or PyTorch run
+                (:mod:`.keras_checkpoints`), whose backend the message names.
         """
         state_file = os.path.join(self.directory, STATE)
         if not os.path.exists(state_file):
-            if checkpoint_folders(self.directory):
+            folders = checkpoint_folders(self.directory)
+            if folders:
+                backend = read_position(folders[-1])[2]
                 raise ValueError(
-                    f"--workdir: {self.directory} holds Keras weight checkpoints (a run trained on another "
-                    "Keras backend), which this one resumes only from its own: resume it with the "
-                    "KERAS_BACKEND it was trained with (environment.json names it), or train in a new --workdir."
+                    f"--workdir: {self.directory} holds Keras weight checkpoints (a run trained with "
+                    f"KERAS_BACKEND={backend}), which TensorFlow does not resume: resume it with "
+                    f"KERAS_BACKEND={backend}, or train in a new --workdir."
                 )
             return None
         state = tf.train.get_checkpoint_state(self.directory)

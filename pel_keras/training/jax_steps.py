@@ -13,7 +13,7 @@ import jax
 import keras
 import numpy as np
 
-from pel_keras.training.optimizer import l2_penalty
+from pel_keras.training.loss import training_loss
 
 
 def make_train_step(model, optimizer, strategy, global_batch_size, weight_decay):
@@ -37,9 +37,7 @@ def make_train_step(model, optimizer, strategy, global_batch_size, weight_decay)
         probabilities, non_trainable_values = model.stateless_call(
             trainable_values, non_trainable_values, images, training=True
         )
-        per_example = keras.losses.binary_crossentropy(labels, keras.ops.cast(probabilities, "float32"))
-        data_loss = keras.ops.sum(per_example) / global_batch_size
-        loss = data_loss + l2_penalty(trainable_values, weight_decay)
+        data_loss, loss = training_loss(labels, probabilities, trainable_values, global_batch_size, weight_decay)
         with keras.StatelessScope(state_mapping=list(zip(optimizer_variables, optimizer_values))):
             scaled_loss = optimizer.scale_loss(loss)
         return scaled_loss, (data_loss, non_trainable_values)

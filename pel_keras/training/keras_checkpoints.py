@@ -1,6 +1,10 @@
 """Resumable training state in Keras' own files, readable on every backend: ``RUN/checkpoints/ckpt-<step>/``
 holding ``model.weights.h5`` (``model.save_weights``), ``optimizer.npz`` (the optimizer's variables in
-their order) and ``position.json`` (step and epoch).
+their order) and ``position.json`` (step, epoch and the Keras backend that wrote them).
+
+A run resumes on the backend that started it (JAX or PyTorch): the files would load on the other, but its
+numbers differ in the last bits, so the run would not go on as it began; a checkpoint of another backend
+is refused by name.
 
 Each checkpoint folder is written under a temporary name and renamed into place whole
 (:func:`~pel_keras.files.atomic.atomic_output`), so a kill or a full disk leaves the earlier checkpoints
@@ -67,8 +71,9 @@ class KerasCheckpointer:
         """Restores the latest checkpoint, if any; returns its path or None.
 
         Raises:
-            ValueError: the folder holds TensorFlow's checkpoints (a run of the TensorFlow backend), or the
-                latest checkpoint is damaged; the message names the file and why.
+            ValueError: the folder holds TensorFlow's checkpoints (a run of the TensorFlow backend), the
+                latest checkpoint was written on another backend, or it is damaged; the message names the
+                file and why.
         """
         if os.path.exists(os.path.join(self.directory, TF_STATE)):
             raise ValueError(
@@ -79,13 +84,13 @@ class KerasCheckpointer:
         path = self.latest()
         if path is None:
             return None
-        position = os.path.join(path, POSITION)
-        try:
-            with open(position) as f:
-                saved = json.load(f)
-            step, epoch = int(saved["step"]), int(saved["epoch"])
-        except (OSError, ValueError, TypeError, KeyError) as error:
-            raise damaged(position, f"not a checkpoint's position ({error})") from error
+        step, epoch, written_by = read_position(path)
+        if written_by != keras.backend.backend():
+            raise ValueError(
+                f"--workdir: {path} was written with KERAS_BACKEND={written_by}; this run "
+                f"({keras.backend.backend()}) does not resume it, since the numbers of two backends differ in "
+                f"the last bits: resume it with KERAS_BACKEND={written_by}, or train in a new --workdir."
+            )
         weights = os.path.join(path, MODEL)
         try:
             self.model.load_weights(weights)
@@ -127,7 +132,23 @@ class KerasCheckpointer:
             values = {str(i): keras.ops.convert_to_numpy(v) for i, v in enumerate(self.optimizer.variables)}
             np.savez(os.path.join(temporary, OPTIMIZER), **values)
             with open(os.path.join(temporary, POSITION), "w") as f:
-                json.dump({"step": step, "epoch": epoch}, f)
+                json.dump({"step": step, "epoch": epoch, "backend": keras.backend.backend()}, f)
         for old in checkpoint_folders(self.directory)[: -self.keep]:
             remove_path(old)
         return path
+
+
+def read_position(folder):
+    """``(step, epoch, backend)`` of the checkpoint ``folder`` (its ``position.json``).
+
+    Raises:
+        ValueError: ``position.json`` is missing or damaged (named, with why).
+    """
+    path = os.path.join(folder, POSITION)
+    try:
+        with open(path) as f:
+            saved = json.load(f)
+        backend = str(saved.get("backend", "jax"))  # JAX alone wrote these before they named their backend
+        return int(saved["step"]), int(saved["epoch"]), backend
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:  # AttributeError: not an object
+        raise damaged(path, f"not a checkpoint's position ({error})") from error

@@ -21,8 +21,9 @@ class Trainer:
     Args:
         config: the :class:`~pel_keras.training.train_config.TrainConfig`.
         strategy: the ``tf.distribute`` strategy (on JAX a
-            :class:`~pel_keras.training.jax_strategy.JaxDevices`) under whose scope ``model`` and
-            ``optimizer`` were built.
+            :class:`~pel_keras.training.jax_strategy.JaxDevices`, on PyTorch a
+            :class:`~pel_keras.training.one_device.OneDevice`) under whose scope ``model`` and ``optimizer``
+            were built.
         model, optimizer: built; their state restored by ``checkpointer`` when resuming.
         checkpointer: the backend's checkpointer (see :func:`~pel_keras.training.backend_parts.checkpointer_class`),
             whose ``position()`` says where to start.

@@ -25,6 +25,8 @@ def has_gpu():
         import jax
 
         return jax.devices()[0].platform == "gpu"
+    if keras.backend.backend() == "torch":
+        return keras.ops.zeros(()).device.type == "cuda"  # where Keras' torch backend puts every tensor
     import tensorflow as tf
 
     return bool(tf.config.list_logical_devices("GPU"))

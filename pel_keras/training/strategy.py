@@ -7,7 +7,8 @@
 - Otherwise the default strategy (one device: the GPU if there is one, else the CPU).
 
 On the JAX backend, data parallel over every JAX device (:class:`~pel_keras.training.jax_strategy.JaxDevices`),
-of every process when ``KERAS_DISTRIBUTION_*`` names several; process 0 writes.
+of every process when ``KERAS_DISTRIBUTION_*`` names several; process 0 writes. On PyTorch, the device Keras'
+torch backend computes on (:class:`~pel_keras.training.one_device.OneDevice`).
 """
 
 import json
@@ -28,6 +29,10 @@ def select_strategy():
         from pel_keras.training.jax_strategy import JaxDevices
 
         return JaxDevices()
+    if keras.backend.backend() == "torch":
+        from pel_keras.training.one_device import OneDevice
+
+        return OneDevice()
     import tensorflow as tf  # here: the other backends train without it
 
     if cluster_size() > 1:
@@ -66,8 +71,8 @@ def task_name(strategy):
 
 
 def strategy_name(strategy):
-    """``MultiWorkerMirroredStrategy``, ``MirroredStrategy``, ``OneDevice`` (the default strategy) or, on JAX,
-    ``JaxDevices``."""
+    """``MultiWorkerMirroredStrategy``, ``MirroredStrategy``, ``OneDevice`` (the default strategy, and PyTorch's
+    one device) or, on JAX, ``JaxDevices``."""
     if keras.backend.backend() != "tensorflow":
         return type(strategy).__name__
     import tensorflow as tf

@@ -35,7 +35,7 @@ def train(config, strategy=None):
         config: a :class:`~pel_keras.training.train_config.TrainConfig`.
         strategy: a ``tf.distribute`` strategy; default :func:`~pel_keras.training.strategy.select_strategy`
             (``MultiWorkerMirroredStrategy`` under ``TF_CONFIG``, ``MirroredStrategy`` over several local
-            GPUs, else one device; on JAX every JAX device).
+            GPUs, else one device; on JAX every JAX device; on PyTorch the device Keras' torch backend uses).
 
     Returns:
         The run's per-epoch records (the lines of ``RUN/metrics.jsonl``).
@@ -154,9 +154,16 @@ def _backend_environment():
         import jax
 
         return {"backend": "jax", "devices": [str(d) for d in jax.devices()], "jax": jax.__version__}
-    if name == "tensorflow":
-        import tensorflow as tf
+    if name == "torch":
+        import torch
 
-        devices = [d.name for d in tf.config.list_logical_devices()]
-        return {"backend": "tensorflow", "devices": devices, "tensorflow": tf.__version__}
-    return {"backend": name}
+        device = keras.ops.zeros(()).device  # where Keras' torch backend puts every tensor
+        gpu = f" ({torch.cuda.get_device_name(device)})" if device.type == "cuda" else ""
+        return {"backend": "torch", "devices": [f"{device}{gpu}"], "torch": torch.__version__}
+    import tensorflow as tf
+
+    return {
+        "backend": "tensorflow",
+        "devices": [d.name for d in tf.config.list_logical_devices()],
+        "tensorflow": tf.__version__,
+    }
