@@ -1,42 +1,30 @@
-"""A ``.keras`` model built on TensorFlow loads and predicts the same probabilities on JAX, through the
-project's predictor and ``predict.py``'s scorer (with heatmaps), in a process where TensorFlow cannot be
+"""A ``.keras`` model built on TensorFlow loads and predicts the same probabilities on JAX and PyTorch, through
+the project's predictor and ``predict.py``'s scorer (with heatmaps), in a process where TensorFlow cannot be
 imported; and one trained on JAX loads on TensorFlow and exports with the usual parity checks."""
 
 import importlib.util
-import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
 import pytest
-from backends import needs_tensorflow
+from backends import JAX_AND_TORCH, needs_tensorflow, run_on_backend
 
 import pel_keras
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-# Run on the other backend: any import of TensorFlow fails there, as on a host that has none.
+# Run on the other backend, where TensorFlow cannot be imported (tests/without_tensorflow.py).
 PREDICT_WITHOUT_TENSORFLOW = """
 import sys
 
-class NoTensorFlow:
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] == "tensorflow":
-            raise ImportError("TensorFlow is not installed here")
-
-sys.meta_path.insert(0, NoTensorFlow())
 import keras
 import numpy as np
 from pel_keras.inference.predictors import load_predictor
 from pel_keras.prediction.scorer import Scorer
 
-model, images, out = sys.argv[1:]
-assert keras.backend.backend() == "jax", keras.backend.backend()
+backend, model, images, out = sys.argv[1:]
+assert keras.backend.backend() == backend, keras.backend.backend()
 probabilities, maps = Scorer(model, heatmaps=True)(np.load(images))
 assert maps is not None and np.all(np.isfinite(maps))
 np.save(out, np.stack([load_predictor(model)(np.load(images)), probabilities]))
-assert "tensorflow" not in sys.modules
 """
 
 
@@ -64,15 +52,8 @@ np.save(f"{folder}/jax.npy", keras.ops.convert_to_numpy(model(images, training=F
 """
 
 
-def _on_jax(script, *arguments):
-    done = subprocess.run(
-        [sys.executable, "-c", script, *map(str, arguments)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=ROOT,
-        env={**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": ROOT},
-    )
+def _on(backend, script, *arguments, tensorflow=False):
+    done = run_on_backend(backend, "-c", script, *arguments, tensorflow=tensorflow)
     assert done.returncode == 0, done.stderr[-3000:]
 
 
@@ -82,7 +63,7 @@ def test_a_model_trained_on_jax_predicts_the_same_on_tensorflow_and_exports_with
     from pel_keras.export.all_formats import export_model
     from pel_keras.export.source import load_source
 
-    _on_jax(TRAIN_ON_JAX, tmp_path)
+    _on("jax", TRAIN_ON_JAX, tmp_path, tensorflow=True)
     expected, images = np.load(tmp_path / "jax.npy"), np.load(tmp_path / "images.npy")
     assert expected[1::2].min() > expected[::2].max()  # it learned on JAX: every fake above every real
     model = pel_keras.load_model(tmp_path / "best.keras")
@@ -98,8 +79,8 @@ def test_a_model_trained_on_jax_predicts_the_same_on_tensorflow_and_exports_with
 
 
 @needs_tensorflow
-@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
-def test_a_tensorflow_built_model_predicts_the_same_probabilities_on_jax(tmp_path):
+@pytest.mark.parametrize("backend", JAX_AND_TORCH)
+def test_a_tensorflow_built_model_predicts_the_same_probabilities_on_another_backend(backend, tmp_path):
     model = pel_keras.build_model("efficientnet_tiny", image_size=32, weights=None)
     images = np.random.default_rng(0).uniform(0, 255, (6, 32, 32, 3)).astype("float32")
     # An untrained head says about 0.5 to everything; fit it so the six probabilities spread over (0, 1).
@@ -112,6 +93,6 @@ def test_a_tensorflow_built_model_predicts_the_same_probabilities_on_jax(tmp_pat
     np.testing.assert_allclose(expected, 1 / (1 + np.exp(-logits)), atol=1e-3)
     model.save(tmp_path / "best.keras")
     np.save(tmp_path / "images.npy", images)
-    _on_jax(PREDICT_WITHOUT_TENSORFLOW, *(tmp_path / n for n in ("best.keras", "images.npy", "jax.npy")))
-    for probabilities in np.load(tmp_path / "jax.npy"):  # the predictor's, then the scorer's
+    _on(backend, PREDICT_WITHOUT_TENSORFLOW, backend, *(tmp_path / n for n in ("best.keras", "images.npy", "out.npy")))
+    for probabilities in np.load(tmp_path / "out.npy"):  # the predictor's, then the scorer's
         np.testing.assert_allclose(probabilities, expected, atol=1e-5, rtol=0)
