@@ -24,21 +24,20 @@ def face_crop(label, video, frame, size=SIZE):
     return cv2.resize(face[y : height - 20 + y, x : width - 20 + x], (size, size), interpolation=cv2.INTER_AREA)
 
 
-def write_prepared(data_dir, tag, videos, frames=3, settings=None, size=SIZE):
+def write_prepared(data_dir, tag, videos, frames=3, settings=None):
     """``DATA_DIR/<tag>/`` as prepare.py writes it (:func:`pel_keras.testing.fixtures.write_prepared`), each
     crop a :func:`face_crop`.
 
     Args:
         videos: ``(video id, label, split)`` triples.
         settings: the crop settings to store in ``prepare.json``, as prepare.py does; None: no such file.
-        size: the side of the crops.
     Returns:
         The manifest's path.
     """
     examples = (
         (
             {"label": label, "video": video, "split": split, "source": tag, "frame": frame},
-            face_crop(label, index, frame, size),
+            face_crop(label, index, frame),
         )
         for index, (video, label, split) in enumerate(videos)
         for frame in range(frames)

@@ -17,6 +17,7 @@ import pytest
 import trained_run
 from backends import JAX_AND_TORCH, ROOT, needs_tensorflow, run_on_backend
 
+from pel_keras.testing import fixtures
 from pel_keras.testing.scripts import run_script
 
 pytestmark = [pytest.mark.slow, needs_tensorflow]
@@ -25,10 +26,10 @@ PREDICT, EVALUATE, VISUALIZE = (os.path.join(ROOT, name) for name in ("predict.p
 # evaluate.py reads its frames through tf.data (pel_keras.evaluation.scored_frames.frame_batches), so on the
 # other backends it runs with TensorFlow importable; everything after the input is TensorFlow-free.
 EVALUATE_NEEDS_TENSORFLOW = True
-ROBUSTNESS = ("--robustness", "--gaussian_noise=0.01", "--salt_and_pepper=0.05", "--gaussian_blur=5")
+# Strengths weak enough that the small model's scores stay inside (0, 1), where 1e-5 means something.
+ROBUSTNESS = ("--robustness", "--gaussian_noise=0.00001", "--salt_and_pepper=0.0005", "--gaussian_blur=5")
 FIGURES = ("fig2_cam.png", "fig3_self_enhancement.png", "fig4_mutual_enhancement.png")
-# The test split: a real and a fake video of two frames each, crops at the model's input size.
-VIDEOS = [("youtube/000", 0, "test"), ("Deepfakes/000_001", 1, "test")]
+VIDEOS = [("youtube/000", 0), ("Deepfakes/000_001", 1)]  # the test split, two frames each
 
 SERVICE = """
 import json
@@ -63,9 +64,20 @@ def media(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
+    """DATA_DIR/ffpp_c40: a real and a fake video's test frames as the model's training faces were cropped
+    (so its scores spread over (0, 1) instead of saturating at 0 or 1, where 1e-5 would say little)."""
     root = tmp_path_factory.mktemp("backend_data")
-    evaluation_runs.write_prepared(root, "ffpp_c40", VIDEOS, frames=2, size=trained_run.IMAGE_SIZE)
+    examples = (
+        ({"video": video, "label": label, "split": "test", "source": "ffpp_c40", "frame": frame}, crop)
+        for video, label in VIDEOS
+        for frame, crop in enumerate(trained_run.face_crops(bool(label), 2, face=label))
+    )
+    fixtures.write_prepared(root / "ffpp_c40", examples)
     return root
+
+
+def _exits_0(done):
+    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def _predict_args(model, media, out):
@@ -89,8 +101,7 @@ def _visualize_args(model, media, out):
 
 
 def _evaluate_args(model, data_dir, workdir):
-    settings = {"image_size": trained_run.IMAGE_SIZE, "streams": "two"}
-    evaluation_runs.write_run(workdir, data_dir, model, **settings)
+    evaluation_runs.write_run(workdir, data_dir, model, image_size=trained_run.IMAGE_SIZE, streams="two")
     return (f"--workdir={workdir}", "--noprogress", "--batch_size=2", *ROBUSTNESS)
 
 
@@ -103,13 +114,8 @@ def on_tensorflow(model, media, data_dir, tmp_path_factory):
         (VISUALIZE, _visualize_args(model, media, root / "visualize")),
         (EVALUATE, _evaluate_args(model, data_dir, root / "evaluate")),
     ):
-        done = run_script(script, *arguments)
-        assert done.returncode == 0, done.stderr[-3000:]
+        _exits_0(run_script(script, *arguments))
     return root
-
-
-def _exits_0(done):
-    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def _face_scores(document):
@@ -175,7 +181,7 @@ def test_evaluate_writes_tensorflows_frame_scores_clean_and_perturbed(
     arguments = _evaluate_args(model, data_dir, tmp_path / "run")
     _exits_0(run_on_backend(backend, EVALUATE, *arguments, tensorflow=EVALUATE_NEEDS_TENSORFLOW))
     expected = on_tensorflow / "evaluate" / "eval"
-    stems = ["", "_gaussian_noise_0.01", "_salt_and_pepper_0.05", "_gaussian_blur_5"]
+    stems = ["", "_gaussian_noise_1e-05", "_salt_and_pepper_0.0005", "_gaussian_blur_5"]
     names = [f"robustness_ffpp_c40{stem}_frames.csv" for stem in stems]
     assert sorted(n for n in os.listdir(expected) if n.endswith("_frames.csv")) == sorted(names)
     for name in names:
@@ -183,6 +189,7 @@ def test_evaluate_writes_tensorflows_frame_scores_clean_and_perturbed(
         expected_paths, expected_probabilities = _frame_scores(expected / name)
         assert paths == expected_paths and len(paths) == 4
         np.testing.assert_allclose(probabilities, expected_probabilities, atol=1e-5, rtol=0, err_msg=name)
+        assert np.any((expected_probabilities > 0.01) & (expected_probabilities < 0.99)), name
     clean, noisy = (_frame_scores(expected / names[i])[1] for i in (0, 1))
     assert np.abs(clean - noisy).max() > 1e-3  # the perturbation reached the model
 
