@@ -213,3 +213,13 @@ def test_without_tensorflow_finds_none(tmp_path):
     done = run_on_backend("jax", "-c", code, "x")
     _exits_0(done)
     assert done.stdout.strip() == "No module named 'tensorflow'"
+
+
+@pytest.mark.parametrize("backend", JAX_AND_TORCH)
+def test_a_savedmodel_without_tensorflow_is_refused_naming_what_to_use(backend, media, tmp_path):
+    folder = tmp_path / "pel_savedmodel"
+    folder.mkdir()
+    (folder / "saved_model.pb").write_bytes(b"")  # never read: the refusal comes first
+    done = run_on_backend(backend, PREDICT, media / "real.png", f"--model={folder}", "--trust_model")
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert f"predict.py: {folder}: a SavedModel runs on TensorFlow, which is not installed here; score" in done.stderr
