@@ -1,7 +1,11 @@
-"""The one backend-specific piece the layer and model tests need, and the mark for tests that need
-TensorFlow itself: the suite runs on the backend that ``KERAS_BACKEND`` chooses."""
+"""The one backend-specific piece the layer and model tests need, the mark for tests that need TensorFlow
+itself (the suite runs on the backend that ``KERAS_BACKEND`` chooses), and a fresh process on another backend,
+without TensorFlow, for the tests that compare backends."""
 
+import importlib.util
 import os
+import subprocess
+import sys
 
 import keras
 import pytest
@@ -9,10 +13,18 @@ import pytest
 from pel_keras.training.keras_checkpoints import checkpoint_folders
 
 BACKEND = keras.backend.backend()
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WITHOUT_TENSORFLOW = os.path.join(ROOT, "tests", "without_tensorflow.py")
 
 needs_tensorflow = pytest.mark.skipif(
     BACKEND != "tensorflow", reason=f"needs TensorFlow itself, Keras runs on {BACKEND}"
 )
+
+# The backends besides TensorFlow, as parameters of a test run in another process; skipped where not installed.
+JAX_AND_TORCH = [
+    pytest.param(name, marks=pytest.mark.skipif(importlib.util.find_spec(name) is None, reason=f"no {name}"))
+    for name in ("jax", "torch")
+]
 
 
 def loss_and_gradients(model, loss_of_outputs, inputs):
@@ -74,3 +86,27 @@ def latest_checkpoint(workdir):
         return tf.train.latest_checkpoint(folder) if os.path.exists(os.path.join(folder, "checkpoint")) else None
     folders = checkpoint_folders(folder)
     return folders[-1] if folders else None
+
+
+def run_on_backend(backend, *command, tensorflow=False, timeout=900):
+    """Runs ``python *command`` in a fresh process, in the repository root, with ``KERAS_BACKEND=backend``.
+
+    Args:
+        backend: the Keras backend of the process.
+        *command: a script and its arguments, or ``"-c", CODE, ...`` (converted with ``str``).
+        tensorflow: let the process import TensorFlow; by default it cannot, as on a host without it
+            (``tests/without_tensorflow.py``).
+        timeout: seconds before the process is killed (``subprocess.TimeoutExpired``).
+
+    Returns:
+        The ``subprocess.CompletedProcess``, its output captured as text.
+    """
+    launcher = [] if tensorflow else [WITHOUT_TENSORFLOW]
+    return subprocess.run(
+        [sys.executable, *launcher, *map(str, command)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": ROOT},
+    )

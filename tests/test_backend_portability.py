@@ -1,38 +1,21 @@
-"""A ``.keras`` model built on TensorFlow loads and predicts the same probabilities on JAX and on PyTorch,
-through the project's predictor and ``predict.py``'s scorer (with heatmaps), in a process where TensorFlow
-cannot be imported; one trained on JAX loads on TensorFlow and exports with the usual parity checks; one
-trained on PyTorch (the project's train step) loads on TensorFlow and predicts the same."""
+"""A ``.keras`` model built on TensorFlow loads and predicts the same probabilities on JAX and PyTorch, through
+the project's predictor and ``predict.py``'s scorer (with heatmaps), in a process where TensorFlow cannot be
+imported; one trained on JAX loads on TensorFlow and exports with the usual parity checks; one trained on
+PyTorch (the project's train step) loads on TensorFlow and predicts the same."""
 
 import importlib.util
-import os
-import subprocess
-import sys
 
 import keras
 import numpy as np
 import pytest
-from backends import needs_tensorflow
+from backends import JAX_AND_TORCH, needs_tensorflow, run_on_backend
 
 import pel_keras
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-# Run on the other backend, as on a host without TensorFlow: Python's path finder no longer sees it, so
-# finding it says "not installed" (as PyTorch's compiler asks) and importing it fails.
+# Run on the other backend, where TensorFlow cannot be imported (tests/without_tensorflow.py).
 PREDICT_WITHOUT_TENSORFLOW = """
-import importlib.machinery
 import sys
 
-
-class PathFinderWithoutTensorFlow(importlib.machinery.PathFinder):
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if name.split(".")[0] == "tensorflow":
-            return None
-        return super().find_spec(name, path, target)
-
-
-sys.meta_path = [PathFinderWithoutTensorFlow if f is importlib.machinery.PathFinder else f for f in sys.meta_path]
 import keras
 import numpy as np
 from pel_keras.inference.predictors import load_predictor
@@ -43,7 +26,6 @@ assert keras.backend.backend() == backend, keras.backend.backend()
 probabilities, maps = Scorer(model, heatmaps=True)(np.load(images))
 assert maps is not None and np.all(np.isfinite(maps))
 np.save(out, np.stack([load_predictor(model)(np.load(images)), probabilities]))
-assert "tensorflow" not in sys.modules
 """
 
 
@@ -99,26 +81,18 @@ np.save(f"{folder}/torch.npy", keras.ops.convert_to_numpy(model(images, training
 """
 
 
-def _on(backend, script, *arguments):
-    if importlib.util.find_spec(backend) is None:
-        pytest.skip(f"{backend} is not installed")
-    done = subprocess.run(
-        [sys.executable, "-c", script, *map(str, arguments)],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=ROOT,
-        env={**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": ROOT},
-    )
+def _on(backend, script, *arguments, tensorflow=False):
+    done = run_on_backend(backend, "-c", script, *arguments, tensorflow=tensorflow)
     assert done.returncode == 0, done.stderr[-3000:]
 
 
 @needs_tensorflow
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
 def test_a_model_trained_on_jax_predicts_the_same_on_tensorflow_and_exports_with_parity(tmp_path):
     from pel_keras.export.all_formats import export_model
     from pel_keras.export.source import load_source
 
-    _on("jax", TRAIN_ON_JAX, tmp_path)
+    _on("jax", TRAIN_ON_JAX, tmp_path, tensorflow=True)
     expected, images = np.load(tmp_path / "jax.npy"), np.load(tmp_path / "images.npy")
     assert expected[1::2].min() > expected[::2].max()  # it learned on JAX: every fake above every real
     model = pel_keras.load_model(tmp_path / "best.keras")
@@ -134,6 +108,7 @@ def test_a_model_trained_on_jax_predicts_the_same_on_tensorflow_and_exports_with
 
 
 @needs_tensorflow
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch is not installed")
 def test_a_model_trained_on_torch_predicts_the_same_on_tensorflow(tmp_path):
     _on("torch", TRAIN_ON_TORCH, tmp_path)
     expected, images = np.load(tmp_path / "torch.npy"), np.load(tmp_path / "images.npy")
@@ -143,8 +118,8 @@ def test_a_model_trained_on_torch_predicts_the_same_on_tensorflow(tmp_path):
 
 
 @needs_tensorflow
-@pytest.mark.parametrize("backend", ["jax", "torch"])
-def test_a_tensorflow_built_model_predicts_the_same_probabilities_on_jax_and_torch(tmp_path, backend):
+@pytest.mark.parametrize("backend", JAX_AND_TORCH)
+def test_a_tensorflow_built_model_predicts_the_same_probabilities_on_another_backend(backend, tmp_path):
     model = pel_keras.build_model("efficientnet_tiny", image_size=32, weights=None)
     images = np.random.default_rng(0).uniform(0, 255, (6, 32, 32, 3)).astype("float32")
     # An untrained head says about 0.5 to everything; fit it so the six probabilities spread over (0, 1).

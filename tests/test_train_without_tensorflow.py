@@ -13,6 +13,7 @@ import cv2
 import keras
 import numpy as np
 import pytest
+from backends import run_on_backend
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.util.tensor_util import make_ndarray
 from training_data import write_dataset
@@ -20,22 +21,14 @@ from training_data import write_dataset
 import pel_keras
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RUNNER = os.path.join(ROOT, "tests", "without_tensorflow.py")
 STEPS = 3
 
 needs_jax = pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="JAX is not installed")
 
 
 def without_tensorflow(*command):
-    """Runs ``python tests/without_tensorflow.py *command`` on JAX; returns the finished process."""
-    return subprocess.run(
-        [sys.executable, RUNNER, *command],
-        capture_output=True,
-        text=True,
-        timeout=1500,
-        cwd=ROOT,
-        env={**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": ROOT},
-    )
+    """Runs ``python *command`` on JAX where TensorFlow cannot be imported; returns the finished process."""
+    return run_on_backend("jax", *command, timeout=1500)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +91,7 @@ def test_evaluate_py_scores_the_run_on_jax_without_tensorflow(trained):
 
 def test_without_the_tensorboard_package_a_run_says_so_once_and_writes_no_logs(tmp_path):
     script = (
-        "import sys; sys.path.insert(0, 'tests'); import without_tensorflow; without_tensorflow.block('tensorboard')\n"
+        "import sys; sys.path.insert(0, 'tests'); import without_tensorflow; without_tensorflow.hide('tensorboard')\n"
         "from pel_keras.training.summaries import Summaries\n"
         "summaries = Summaries(sys.argv[1], enabled=True)\n"
         "summaries.scalars('train', 1, {'loss': 0.5}); summaries.close()\n"

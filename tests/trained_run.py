@@ -49,16 +49,20 @@ def frames(fake, count, face=0):
     return [manipulate(f)[0] for f in real] if fake else real
 
 
+def face_crops(fake, count, face=0):
+    """The RGB uint8 ``IMAGE_SIZE`` crops of :func:`frames` ``(fake, count, face)``, cropped as predict.py does."""
+    crops = []
+    for frame in frames(fake, count, face):
+        rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+        crops.append(crop_face(rgb, detect_faces(rgb, _detector(), "rgb")[0], IMAGE_SIZE)[0])
+    return crops
+
+
 def _crops():
     """16 real and 16 fake 64 px RGB crops (both faces, 8 positions), cropped as predict.py does, and labels."""
-    crops, labels = [], []
-    for label in (0, 1):
-        for face in (0, 1):
-            for frame in frames(bool(label), 8, face):
-                rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-                crops.append(crop_face(rgb, detect_faces(rgb, _detector(), "rgb")[0], IMAGE_SIZE)[0])
-                labels.append(label)
-    return np.stack(crops).astype(np.float32), np.array(labels, np.float32)[:, None]
+    crops = [crop for label in (0, 1) for face in (0, 1) for crop in face_crops(bool(label), 8, face)]
+    labels = np.repeat([0.0, 1.0], len(crops) // 2).astype(np.float32)
+    return np.stack(crops).astype(np.float32), labels[:, None]
 
 
 def _batch_norms(model):

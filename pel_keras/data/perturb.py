@@ -1,8 +1,10 @@
 """Robustness perturbations of the paper's Table 3: Gaussian noise, salt-and-pepper noise, Gaussian blur.
 
-All three take a batch ``(B, H, W, 3)`` of RGB images with values 0..255 (any real dtype; float32 comes out),
-a stateless seed (a pair of integers) and one strength, and are plain TensorFlow ops, so they run inside
-``tf.data.Dataset.map`` and give the same result for the same seed.
+All three take a batch ``(B, H, W, 3)`` of RGB images with values 0..255 (a numpy array or anything
+``np.asarray`` reads: a TensorFlow, JAX or PyTorch CPU tensor; float32 comes out), a seed (a pair of
+non-negative integers, the entropy of a ``numpy.random.Generator``) and one strength. They are numpy and
+OpenCV, so one definition serves every Keras backend, with or without TensorFlow, and the same seed gives
+the same images on all of them.
 
 Default strengths (the paper gives none; see docs/evaluation.md, "Robustness perturbations"):
 - ``gaussian_noise``: variance 0.005 on the 0..1 intensity scale, i.e. standard deviation
@@ -10,24 +12,32 @@ Default strengths (the paper gives none; see docs/evaluation.md, "Robustness per
   DeeperForensics-1.0's level 3 (of .001, .002, .005, .01, .05), which adds its noise in YCbCr instead.
 - ``salt_and_pepper``: density 0.05, the fraction of pixels set to white or black (half each): the default of
   MATLAB's ``imnoise`` and scikit-image's ``random_noise``. DeeperForensics has no such distortion.
-- ``gaussian_blur``: kernel size 13 with sigma = 13 / 6, DeeperForensics-1.0's level 3 (of 7, 9, 13, 17, 21),
-  with OpenCV's default border (reflect-101), matching ``cv2.GaussianBlur(image, (13, 13), 13 / 6)``.
+- ``gaussian_blur``: kernel size 13 with sigma = 13 / 6, DeeperForensics-1.0's level 3 (of 7, 9, 13, 17, 21):
+  ``cv2.GaussianBlur(image, (13, 13), 13 / 6)``, with OpenCV's default border (reflect-101).
 The middle of DeeperForensics' five levels is a clearly visible but not destructive change to a face crop.
 """
 
 import math
 
+import cv2
 import numpy as np
-import tensorflow as tf
 
 DEFAULT_STRENGTHS = {"gaussian_noise": 0.005, "salt_and_pepper": 0.05, "gaussian_blur": 13}
 
 
 def _as_batch(images):
-    images = tf.convert_to_tensor(images)
-    if images.shape.rank != 4:
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim != 4:
         raise ValueError(f"perturbations take a batch of images (B, H, W, 3); got shape {images.shape}")
-    return tf.cast(images, tf.float32)
+    return images
+
+
+def _generator(seed):
+    """The ``numpy.random.Generator`` of ``seed``, a pair of non-negative integers (a ValueError otherwise)."""
+    values = np.asarray(seed).reshape(-1)
+    if values.shape != (2,) or not np.issubdtype(values.dtype, np.integer) or values.min() < 0:
+        raise ValueError(f"a perturbation seed is a pair of non-negative integers; got {seed!r}")
+    return np.random.default_rng([int(value) for value in values])
 
 
 def _check_variance(variance):
@@ -49,39 +59,29 @@ def gaussian_noise(images, seed, variance=DEFAULT_STRENGTHS["gaussian_noise"]):
     """Adds zero-mean Gaussian noise of ``variance`` (0..1 intensity scale) to every value, then clips to 0..255."""
     _check_variance(variance)
     images = _as_batch(images)
-    noise = tf.random.stateless_normal(tf.shape(images), seed, stddev=255.0 * math.sqrt(variance))
-    return tf.clip_by_value(images + noise, 0.0, 255.0)
+    noise = _generator(seed).normal(0.0, 255.0 * math.sqrt(variance), images.shape).astype(np.float32)
+    return np.clip(images + noise, 0.0, 255.0)
 
 
 def salt_and_pepper(images, seed, density=DEFAULT_STRENGTHS["salt_and_pepper"]):
     """Sets a fraction ``density`` of the pixels (all three channels) to 255 or 0, with equal chance."""
     _check_density(density)
     images = _as_batch(images)
-    pixel_shape = tf.concat([tf.shape(images)[:3], [1]], axis=0)
-    draw = tf.random.stateless_uniform(pixel_shape, seed)
-    salted = tf.where(draw < density / 2, 255.0, images)
-    return tf.where((draw >= density / 2) & (draw < density), 0.0, salted)
-
-
-def _gaussian_kernel(kernel_size, sigma):
-    offsets = np.arange(kernel_size) - (kernel_size - 1) / 2
-    weights = np.exp(-(offsets**2) / (2 * sigma**2))
-    return (weights / weights.sum()).astype(np.float32)
+    draw = _generator(seed).random((*images.shape[:3], 1))
+    salted = np.where(draw < density / 2, np.float32(255), images)
+    return np.where((draw >= density / 2) & (draw < density), np.float32(0), salted)
 
 
 def gaussian_blur(images, seed=None, kernel_size=DEFAULT_STRENGTHS["gaussian_blur"]):
-    """Separable Gaussian blur, kernel ``kernel_size`` (odd) and sigma = kernel_size / 6, reflect-101 border.
+    """``cv2.GaussianBlur`` of each image, kernel ``kernel_size`` (odd), sigma = kernel_size / 6, reflect-101 border.
 
     ``seed`` is unused (blur is deterministic); it keeps the signature of the other perturbations.
     """
     _check_kernel_size(kernel_size)
     kernel_size = int(kernel_size)
     images = _as_batch(images)
-    pad = kernel_size // 2
-    padded = tf.pad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="REFLECT")
-    weights = np.tile(_gaussian_kernel(kernel_size, kernel_size / 6)[:, None, None, None], (1, 1, 3, 1))
-    vertical = tf.nn.depthwise_conv2d(padded, weights, [1, 1, 1, 1], "VALID")
-    return tf.nn.depthwise_conv2d(vertical, weights.reshape(1, kernel_size, 3, 1), [1, 1, 1, 1], "VALID")
+    blurred = [cv2.GaussianBlur(image, (kernel_size, kernel_size), kernel_size / 6) for image in images]
+    return np.stack(blurred) if blurred else images
 
 
 PERTURBATIONS = {"gaussian_noise": gaussian_noise, "salt_and_pepper": salt_and_pepper, "gaussian_blur": gaussian_blur}
@@ -95,21 +95,53 @@ def check_strength(name, strength):
     _CHECKS[name](strength)
 
 
-def perturb(images, name, seed, strength=None):
-    """Applies the perturbation ``name`` (a key of ``PERTURBATIONS``) at ``strength`` (None: its default)."""
+def _checked_strength(name, strength):
+    """``strength``, or the default of ``name`` when None, once :func:`check_strength` passes it."""
     strength = DEFAULT_STRENGTHS.get(name) if strength is None else strength
     check_strength(name, strength)
+    return strength
+
+
+def perturb(images, name, seed, strength=None):
+    """Applies the perturbation ``name`` (a key of ``PERTURBATIONS``) at ``strength`` (None: its default)."""
+    strength = _checked_strength(name, strength)
     return PERTURBATIONS[name](images, seed, strength)
 
 
-def perturb_dataset(dataset, name, strength=None, seed=0):
-    """Perturbs the images (first item) of every batch of a ``tf.data.Dataset`` of tuples.
+class PerturbedBatches:
+    """The batches of :func:`perturb_dataset`: iterating it again iterates its source again (and gives the same
+    images when the source repeats itself); ``len`` is the source's where it has one."""
 
-    Batch i gets the stateless seed (seed, i), so the result is fixed for a given dataset order and batch size.
+    def __init__(self, batches, name, strength, seed):
+        self.batches, self.name, self.strength, self.seed = batches, name, strength, seed
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __iter__(self):
+        for index, (images, *rest) in enumerate(self.batches):
+            perturbed = PERTURBATIONS[self.name](images, (self.seed, index), self.strength)
+            yield (perturbed, *(np.asarray(item) for item in rest))
+
+
+def perturb_dataset(batches, name, strength=None, seed=0):
+    """The batches ``(images, ...)`` of ``batches`` with their images perturbed, as numpy arrays.
+
+    Args:
+        batches: an iterable of tuples whose first item is a ``(B, H, W, 3)`` batch of images (numpy arrays,
+            the tensors of a ``tf.data.Dataset``, ...); the other items (labels, video ids, paths) pass through,
+            converted with ``np.asarray``.
+        name: the perturbation (a key of ``PERTURBATIONS``).
+        strength: its strength (None: its default).
+        seed: a non-negative integer; batch i gets the seed (seed, i), so the result is fixed for a given
+            order of the data and batch size.
+
+    Returns:
+        A ``PerturbedBatches``, perturbing each batch as it is read.
+
+    Raises:
+        ValueError: an unknown perturbation, a strength out of its range or a negative seed (at once).
     """
-
-    def apply(index, batch):
-        seeds = tf.stack([tf.constant(seed, tf.int64), index])
-        return (perturb(batch[0], name, seeds, strength), *batch[1:])
-
-    return dataset.enumerate().map(apply, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    strength = _checked_strength(name, strength)
+    _generator((seed, 0))  # a bad seed stops here, before any batch is read
+    return PerturbedBatches(batches, name, strength, seed)

@@ -114,7 +114,13 @@ def _load_keras(path):
 
 
 def _load_saved_model(path):
-    import tensorflow as tf
+    try:
+        import tensorflow as tf
+    except ImportError:  # a JAX or PyTorch host: the other formats need no TensorFlow
+        raise ModelError(
+            f"{path}: a SavedModel runs on TensorFlow, which is not installed here; score the run's .keras model "
+            "(any Keras backend), or its .tflite or .onnx export"
+        ) from None
 
     loaded = tf.saved_model.load(path)
     if "serving_default" not in loaded.signatures:

@@ -5,6 +5,9 @@ and applies one dense unit. The logit is therefore ``b + sum_s mean_ij CAM_s[i, 
 ``CAM_s = sum_c w_s[c] F_s[:, :, c]``, where ``w_s`` is the stream's slice of the classifier kernel (the
 first ``C_rgb`` rows belong to the RGB stream). ``CAM_s`` is the stream's share of the fake logit at each
 position.
+
+This is Zhou et al.'s CAM, not Grad-CAM: the classifier's weights times features of one forward pass, no
+gradient, so it runs on every Keras backend (TensorFlow, JAX, PyTorch), with or without TensorFlow installed.
 """
 
 import numpy as np

@@ -1,0 +1,43 @@
+"""The backend-neutral tests again on JAX and on PyTorch, so that ``python -m pytest`` checks every backend.
+
+Keras picks its backend once per process (``KERAS_BACKEND``), so each backend's run is a pytest process of its
+own over :data:`BACKEND_NEUTRAL_TESTS`: the layers, the model, training (the step, checkpoints, resuming after
+kill -9, the NaN guard, weight decay), the TensorFlow-free input and the scripts that score and draw. Tests
+that need TensorFlow itself skip there (``tests/backends.py``). A backend whose package is not installed is
+skipped, except in CI (``CI=true``), which installs them all.
+"""
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BACKEND_PACKAGES = {"jax": "jax", "torch": "torch"}
+BACKEND_NEUTRAL_TESTS = (
+    "tests/test_layers_basics.py",
+    "tests/test_layers_numerics.py",
+    "tests/test_model.py",
+    "tests/test_training_optimizer.py",
+    "tests/test_keras_checkpoints.py",
+    "tests/test_training_loop.py",
+    "tests/test_train_end_to_end.py",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", sorted(BACKEND_PACKAGES))
+def test_backend_neutral_tests_pass_on(backend):
+    if importlib.util.find_spec(BACKEND_PACKAGES[backend]) is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{BACKEND_PACKAGES[backend]} is not installed, and CI tests every backend")
+        pytest.skip(f"{BACKEND_PACKAGES[backend]} is not installed")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0", *BACKEND_NEUTRAL_TESTS]
+    done = subprocess.run(
+        command, cwd=ROOT, env={**os.environ, "KERAS_BACKEND": backend}, capture_output=True, text=True, timeout=3000
+    )
+    summary = done.stdout.strip().splitlines()[-1:] or ["(no output)"]
+    print(f"KERAS_BACKEND={backend}: {summary[0]}")
+    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
