@@ -1,10 +1,11 @@
 """The backend-neutral tests again on JAX and on PyTorch, so that ``python -m pytest`` checks every backend.
 
 Keras picks its backend once per process (``KERAS_BACKEND``), so each backend's run is a pytest process of its
-own over :data:`BACKEND_NEUTRAL_TESTS`: the layers, the model, training (the step, checkpoints, resuming after
-kill -9, the NaN guard, weight decay), the TensorFlow-free input and the scripts that score and draw. Tests
-that need TensorFlow itself skip there (``tests/backends.py``). A backend whose package is not installed is
-skipped, except in CI (``CI=true``), which installs them all.
+own over :data:`BACKEND_NEUTRAL_TESTS`: the layers, the model and training (the step, checkpoints, resuming
+after kill -9, the NaN guard, weight decay, the test split never read, changed flags refused). Tests that need
+TensorFlow itself skip there (``tests/backends.py``); the scripts and the TensorFlow-free input are tested on
+each backend by their own files (``test_scripts_on_backends.py``, ``test_train_without_tensorflow.py``). A
+backend whose package is not installed is skipped, except in CI (``CI=true``), which installs them all.
 """
 
 import importlib.util
@@ -18,7 +19,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BACKEND_PACKAGES = {"jax": "jax", "torch": "torch"}
 BACKEND_NEUTRAL_TESTS = (
     "tests/test_layers_basics.py",
-    "tests/test_layers_numerics.py",
     "tests/test_model.py",
     "tests/test_training_optimizer.py",
     "tests/test_keras_checkpoints.py",
