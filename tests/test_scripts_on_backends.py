@@ -23,9 +23,6 @@ from pel_keras.testing.scripts import run_script
 pytestmark = [pytest.mark.slow, needs_tensorflow]
 
 PREDICT, EVALUATE, VISUALIZE = (os.path.join(ROOT, name) for name in ("predict.py", "evaluate.py", "visualize.py"))
-# evaluate.py reads its frames through tf.data (pel_keras.evaluation.scored_frames.frame_batches), so on the
-# other backends it runs with TensorFlow importable; everything after the input is TensorFlow-free.
-EVALUATE_NEEDS_TENSORFLOW = True
 # Strengths weak enough that the small model's scores stay inside (0, 1), where 1e-5 means something.
 ROBUSTNESS = ("--robustness", "--gaussian_noise=0.00001", "--salt_and_pepper=0.0005", "--gaussian_blur=5")
 FIGURES = ("fig2_cam.png", "fig3_self_enhancement.png", "fig4_mutual_enhancement.png")
@@ -179,7 +176,7 @@ def test_evaluate_writes_tensorflows_frame_scores_clean_and_perturbed(
     backend, model, data_dir, on_tensorflow, tmp_path
 ):
     arguments = _evaluate_args(model, data_dir, tmp_path / "run")
-    _exits_0(run_on_backend(backend, EVALUATE, *arguments, tensorflow=EVALUATE_NEEDS_TENSORFLOW))
+    _exits_0(run_on_backend(backend, EVALUATE, *arguments))
     expected = on_tensorflow / "evaluate" / "eval"
     stems = ["", "_gaussian_noise_1e-05", "_salt_and_pepper_0.0005", "_gaussian_blur_5"]
     names = [f"robustness_ffpp_c40{stem}_frames.csv" for stem in stems]
