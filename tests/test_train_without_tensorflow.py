@@ -14,8 +14,7 @@ import keras
 import numpy as np
 import pytest
 from backends import run_on_backend
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-from tensorboard.util.tensor_util import make_ndarray
+from tensorboard_logs import scalars
 from training_data import write_dataset
 
 import pel_keras
@@ -48,13 +47,6 @@ def trained(tmp_path_factory):
         "--log_every=1",
     )
     return workdir, done
-
-
-def scalars(folder, tag):
-    """``{step: value}`` of one scalar in the TensorBoard event files of ``folder``."""
-    events = EventAccumulator(str(folder))
-    events.Reload()
-    return {event.step: float(make_ndarray(event.tensor_proto)) for event in events.Tensors(tag)}
 
 
 @pytest.mark.slow

@@ -28,7 +28,7 @@ def decode_crop(encoded, size, name):
     if stored is None:
         raise ValueError(f"{name}: not a readable image (empty, cut short, or not a PNG or JPEG file)")
     height, width = stored.shape[:2]
-    image = cv2.cvtColor(stored, cv2.COLOR_BGR2RGB)
+    image = cv2.cvtColor(stored, cv2.COLOR_BGR2RGB, dst=stored)
     if (height, width) != (size, size):
         image = resize_crop(image, size)
     return image, np.array([size / width, size / height], np.float32)
