@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from backends import latest_checkpoint, needs_tensorflow
+from backends import BACKEND, latest_checkpoint, needs_tensorflow
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from pel_keras.data.manifest import select_frames
@@ -109,7 +109,8 @@ def test_stochastic_depth_and_synchronised_batch_norm_switches():
     def batch_norms(m):
         return [layer for layer in all_layers(m) if isinstance(layer, keras.layers.BatchNormalization)]
 
-    assert len(batch_norms(model)) > 60 and all(layer.synchronized for layer in batch_norms(model))
+    synchronized = BACKEND == "tensorflow"  # on JAX one program computes the moments over the global batch
+    assert len(batch_norms(model)) > 60 and all(layer.synchronized == synchronized for layer in batch_norms(model))
     assert not any(layer.synchronized for layer in batch_norms(default))
 
 

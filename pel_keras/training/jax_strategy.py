@@ -15,7 +15,6 @@ The input is numpy batches (:class:`~pel_keras.training.array_input.NumpyBatches
 :mod:`pel_keras.data.array_pipeline`): no TensorFlow.
 """
 
-import functools
 import itertools
 import os
 
@@ -74,17 +73,11 @@ class JaxDevices:
             The placed arrays and, last, a placed boolean array that is true on the rows not padded.
         """
         rows = len(arrays[0])
+        most = rows if self.process_count == 1 else int(max(multihost_utils.process_allgather(np.asarray(rows))))
         local_devices = jax.local_device_count()
-        padded_rows = -(-max(self.all_processes(rows)) // local_devices) * local_devices
+        padded_rows = -(-most // local_devices) * local_devices
         kept = np.arange(padded_rows) < rows
-        padding = functools.partial(_pad, rows=padded_rows)
-        return self.place([*map(padding, arrays), kept])
-
-    def all_processes(self, value):
-        """``value`` (a number) of every process, in process order."""
-        if self.process_count == 1:
-            return [value]
-        return list(multihost_utils.process_allgather(np.asarray(value)))
+        return self.place([*(_pad(array, padded_rows) for array in arrays), kept])
 
 
 class InStep:
@@ -100,6 +93,8 @@ class InStep:
         for batch in itertools.chain(self.batches, itertools.repeat(None)):
             if not any(multihost_utils.process_allgather(np.asarray(batch is not None))):
                 return
+            if batch is None and last is None:
+                raise ValueError(f"process {jax.process_index()} has no input: its share of the split is empty")
             last = batch if batch is not None else tuple(array[:0] for array in last)
             yield last
 
