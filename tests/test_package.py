@@ -42,6 +42,7 @@ def test_the_wheel_holds_the_split_files_and_declares_the_floor_and_the_extras(w
         "keras",
         "tensorflow",
         "jax",
+        "torch",
         "export",
         "edge",
         "app",
