@@ -7,9 +7,10 @@ TensorFlow itself skip there (``tests/backends.py``); the scripts and the Tensor
 each backend by their own files (``test_scripts_on_backends.py``, ``test_train_without_tensorflow.py``). A
 backend whose package is not installed is skipped, except in CI (``CI=true``), which installs them all.
 
-PyTorch runs the same files by hand (``KERAS_BACKEND=torch python -m pytest -n 0 FILES``): its eager step on
-a CPU trains at under one image a second, too slow for CI's budget; in CI PyTorch is covered by the
-agreement, portability and scripts tests, which run it in processes of its own.
+PyTorch runs the same files by hand (``KERAS_BACKEND=torch OMP_WAIT_POLICY=PASSIVE python -m pytest -n 0
+FILES``): on CI's two cores shared by two test workers, its spinning OpenMP threads train at under one image
+a second, too slow for CI's budget; in CI PyTorch is covered by the agreement, portability and scripts tests,
+which run it in processes of its own.
 """
 
 import importlib.util
