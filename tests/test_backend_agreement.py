@@ -3,16 +3,16 @@ same three batches through each backend's train step give the same losses and th
 The model is the whole PEL (both streams, both enhancement modules, weight decay) on the smallest backbone.
 
 Tolerances: float32 convolutions and reductions sum in a different order on each backend (XLA fuses and
-reorders; PyTorch calls oneDNN), so the forward passes differ in the last bits. Batch normalisation
-amplifies that where it normalises few values: at 32 px the last EfficientNet stages are 1 x 1, each
-channel normalised over the batch's 4 values alone, and there the losses of the second and third step drift
-apart on all three backends alike (the tiny backbone: up to 8e-4 relative; B0: 0.6 % to 9 %, while at 128 px
-B0 agrees within 2e-5 over all three steps, so nothing but the conditioning differs). At IMAGE_SIZE 64 (the
-last stages 2 x 2) the losses are held to LOSS_RTOL, measured at most 4.4e-6 and 5.1e-6 relative (JAX and
-PyTorch alike, on two sets of batches) against TensorFlow. Adam divides each gradient by its own running magnitude, so in the first steps
-every weight moves by about the learning rate whatever its gradient's size; a weight whose gradient is
-nearly zero may move differently on each backend, by at most 2 * lr a step. The weights are held to a tenth
-of one step's move (plus 1e-5 relative, for the large batch-norm variances) for all but FLIPPED of them
+reorders; PyTorch calls oneDNN), so the forward passes differ in the last bits. Batch normalisation amplifies
+that where it normalises few values: at 32 px the last EfficientNet stages are 1 x 1, each channel normalised
+over the batch's 4 values alone, and there the losses of the second and third step drift apart on all three
+backends alike (the tiny backbone: up to 8e-4 relative; B0: 0.6 % to 9 %, while at 128 px B0 agrees within
+2e-5 over all three steps, so nothing but the conditioning differs). At IMAGE_SIZE 64 (the last stages 2 x 2)
+the losses are held to LOSS_RTOL, measured at most 4.4e-6 and 5.1e-6 relative (JAX and PyTorch alike, on two
+sets of batches) against TensorFlow. Adam divides each gradient by its own running magnitude, so in the first
+steps every weight moves by about the learning rate whatever its gradient's size; a weight whose gradient is
+nearly zero may move differently on each backend, by at most 2 * lr a step. The weights are held to a tenth of
+one step's move (plus 1e-5 relative, for the large batch-norm variances) for all but FLIPPED of them
 (measured: 0.015 % and 0.017 %), and none beyond 2 * lr * steps (measured: at most 2.5e-4, of 6e-4).
 """
 
