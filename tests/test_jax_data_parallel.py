@@ -2,7 +2,7 @@
 CPU devices of one process (``XLA_FLAGS=--xla_force_host_platform_device_count=2``), and 2 processes of one
 device each (joined by ``keras.distribution.initialize`` through ``KERAS_DISTRIBUTION_*``), each run against
 the same training on 1 device. And ``train.py`` on 2 devices: its run folder, and a batch that does not split
-refused by name.
+refused by name. And the train step compiled once, not again at the second step.
 
 Setting: ``tests/training_replicas.py`` (B0 RGB stream, 64 px, global batch 8, 4 Adam steps, data in a
 fixed order, no dropout); the val split cut to 17 frames, so that its last batch does not fill the 2 devices
@@ -144,3 +144,48 @@ def test_a_batch_that_does_not_split_over_the_devices_is_refused_by_name(tmp_pat
     assert done.returncode == 2
     assert "--batch_size" in done.stderr and "2 replicas, got 5" in done.stderr
     assert not os.path.exists(tmp_path / "run")
+
+
+# Three train steps on 1 device, counting the traces of the jitted step (JAX's monitoring events).
+THREE_STEPS_TRACED = """
+import jax
+import keras
+import numpy as np
+import pel_keras
+from pel_keras.training.backend_parts import steps
+from pel_keras.training.jax_strategy import JaxDevices
+from pel_keras.training.optimizer import make_optimizer
+
+traces = []
+jax.monitoring.register_event_duration_secs_listener(
+    lambda event, seconds, **about: traces.append(about.get("fun_name"))
+    if event == "/jax/core/compile/jaxpr_trace_duration" else None
+)
+strategy = JaxDevices()
+with strategy.scope():
+    model = pel_keras.build_model("efficientnet_tiny", image_size=32, weights=None)
+    optimizer = make_optimizer(1e-3)
+train_step = steps()[0](model, optimizer, strategy, 4, 1e-4)
+images = np.random.default_rng(0).uniform(0, 255, (4, 32, 32, 3)).astype("float32")
+batches = iter([(images, np.ones((4, 1), "float32"))] * 3)
+for _ in range(3):
+    train_step(batches)
+print("traces of the step:", traces.count("step"))
+"""
+
+
+@pytest.mark.slow
+def test_the_train_step_is_compiled_once():
+    """On one device, where a variable's initial value has no sharding, the first step's state is laid out as
+    the step returns it, so the second step does not compile the step again (on B0 at 64 px each compilation
+    costs about 27 s on 2 CPU cores)."""
+    done = subprocess.run(
+        [sys.executable, "-c", THREE_STEPS_TRACED],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": ROOT, **on_jax(1)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "traces of the step: 1" in done.stdout, done.stdout

@@ -32,6 +32,10 @@ def make_train_step(model, optimizer, strategy, global_batch_size, weight_decay)
     if not optimizer.built:
         optimizer.build(trainable)
     optimizer_variables = optimizer.variables
+    # The state as the step returns it (replicated), from the first step on: a first state laid out otherwise
+    # (a variable's initial value has no sharding) would make jit compile the step a second time.
+    for variable in (*trainable, *non_trainable, *optimizer_variables):
+        variable.assign(jax.device_put(variable.value, strategy.replicated))
 
     def losses(trainable_values, non_trainable_values, optimizer_values, images, labels):
         probabilities, non_trainable_values = model.stateless_call(
