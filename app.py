@@ -9,6 +9,7 @@ otherwise) that scores each uploaded file as ``predict.py`` does, with the same 
 Ctrl+C; exit status 2 when the model or a flag is bad. docs/app.md describes the page, the API and the limits.
 """
 
+import faulthandler
 import os
 import shutil
 import signal
@@ -18,6 +19,7 @@ import tempfile
 import threading
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry, no version check: nothing leaves
+STOP_SECONDS = 30  # the most that stopping may take (see main)
 
 from absl import app, flags  # noqa: E402
 
@@ -103,6 +105,10 @@ def main(argv):
     except OSError as error:  # the port is taken, or the address cannot be bound
         return cli.fail(f"cannot serve on {FLAGS.host}:{FLAGS.port}: {error}")
     finally:
+        # Stopping is bounded: should closing the server, or the interpreter's shutdown after it, wait on one of
+        # the threads of uvicorn, Gradio or TensorFlow for more than STOP_SECONDS, every thread's stack goes to
+        # stderr and the process ends with status 1 (faulthandler's watchdog needs no Python thread to run).
+        faulthandler.dump_traceback_later(STOP_SECONDS, exit=True)
         blocks.close()
         shutil.rmtree(workspace, ignore_errors=True)
     return cli.OK
