@@ -9,7 +9,6 @@ otherwise) that scores each uploaded file as ``predict.py`` does, with the same 
 Ctrl+C; exit status 2 when the model or a flag is bad. docs/app.md describes the page, the API and the limits.
 """
 
-import faulthandler
 import os
 import shutil
 import signal
@@ -19,7 +18,6 @@ import tempfile
 import threading
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no telemetry, no version check: nothing leaves
-STOP_SECONDS = 30  # the most that stopping may take (see main)
 
 from absl import app, flags  # noqa: E402
 
@@ -97,6 +95,9 @@ def main(argv):
     workspace = tempfile.mkdtemp(prefix="pel-app-")
     blocks = page.build(service, workspace)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(cli.OK))  # a service manager's stop cleans up as Ctrl+C does
+    # Ctrl+C (SIGINT) stops the app even where it was started with SIGINT ignored, as a shell without job control
+    # starts a background command; Python then leaves SIGINT ignored and KeyboardInterrupt never comes.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         page.launch(blocks, FLAGS.host, FLAGS.port, FLAGS.max_upload_mb, workspace)
         threading.Event().wait()
@@ -105,10 +106,6 @@ def main(argv):
     except OSError as error:  # the port is taken, or the address cannot be bound
         return cli.fail(f"cannot serve on {FLAGS.host}:{FLAGS.port}: {error}")
     finally:
-        # Stopping is bounded: should closing the server, or the interpreter's shutdown after it, wait on one of
-        # the threads of uvicorn, Gradio or TensorFlow for more than STOP_SECONDS, every thread's stack goes to
-        # stderr and the process ends with status 1 (faulthandler's watchdog needs no Python thread to run).
-        faulthandler.dump_traceback_later(STOP_SECONDS, exit=True)
         blocks.close()
         shutil.rmtree(workspace, ignore_errors=True)
     return cli.OK
