@@ -3,7 +3,11 @@ pictures, bad inputs in a batch, the downloads and the model panel (no web serve
 
 import dataclasses
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import zlib
 
 import cv2
@@ -23,6 +27,7 @@ from pel_keras.prediction.predict import PredictConfig, json_settings, predict
 from pel_keras.prediction.results import FaceScore, FrameResult, InputResult, json_document, write_json
 from pel_keras.prediction.scorer import Scorer
 from pel_keras.protocol import build_card, card_summary
+from pel_keras.testing.ports import free_port
 from pel_keras.training.train_config import TrainConfig
 from pel_keras.training.workdir import write_settings
 
@@ -263,3 +268,29 @@ def test_the_plot_draws_the_largest_face_others_dimmed_frames_without_face_and_t
     assert np.allclose(largest_dots.get_array(), [0.7, np.nan, 0.7], equal_nan=True)
     for value in (0.0, 0.7, 1.0):
         assert np.allclose(np.array(largest_dots.to_rgba(value)[:3]) * 255, score_color(value), atol=1)
+
+
+def test_ctrl_c_stops_the_app_started_with_sigint_ignored(model_path):
+    """A shell without job control starts a background command with SIGINT ignored; app.py stops on it all the
+    same, with status 0."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = subprocess.Popen(
+        [sys.executable, "app.py", f"--model={model_path}", f"--port={free_port()}"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    output = []
+    for line in app.stdout:
+        output.append(line)
+        if "PEL app running at " in line:
+            break
+    app.send_signal(signal.SIGINT)
+    try:
+        status = app.wait(timeout=120)
+    finally:
+        app.kill()  # still running: the test fails, without leaving the app behind
+    output += app.stdout.readlines()
+    assert status == 0 and "stopped\n" in output, "".join(output[-40:])
