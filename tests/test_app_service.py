@@ -3,7 +3,6 @@ pictures, bad inputs in a batch, the downloads and the model panel (no web serve
 
 import dataclasses
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -27,6 +26,7 @@ from pel_keras.prediction.predict import PredictConfig, json_settings, predict
 from pel_keras.prediction.results import FaceScore, FrameResult, InputResult, json_document, write_json
 from pel_keras.prediction.scorer import Scorer
 from pel_keras.protocol import build_card, card_summary
+from pel_keras.testing.browser import ROOT
 from pel_keras.testing.ports import free_port
 from pel_keras.training.train_config import TrainConfig
 from pel_keras.training.workdir import write_settings
@@ -273,10 +273,9 @@ def test_the_plot_draws_the_largest_face_others_dimmed_frames_without_face_and_t
 def test_ctrl_c_stops_the_app_started_with_sigint_ignored(model_path):
     """A shell without job control starts a background command with SIGINT ignored; app.py stops on it all the
     same, with status 0."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = subprocess.Popen(
         [sys.executable, "app.py", f"--model={model_path}", f"--port={free_port()}"],
-        cwd=root,
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -9,27 +9,17 @@ held to Keras within the export's 1e-4 parity.
 
 import json
 import os
-import subprocess
-import sys
 
 import data_layouts
 import pytest
 from backends import JAX_AND_TORCH, needs_tensorflow, run_on_backend
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMALL = "--backbone=efficientnet_b0 --weights=none --image_size=64 --epochs=1 --frames=3 --batch_size=8".split()
 
 
 def run_script(*command):
     """``python *command`` in the repository root on TensorFlow; the finished process."""
-    return subprocess.run(
-        [sys.executable, *command],
-        cwd=ROOT,
-        env={**os.environ, "KERAS_BACKEND": "tensorflow", "PYTHONPATH": ROOT},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    return run_on_backend("tensorflow", *command, tensorflow=True)
 
 
 def read_json(path):
